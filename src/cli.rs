@@ -1,0 +1,177 @@
+//! The `supportdesk` command line (DESIGN.md section 6).
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::db::{self, Database};
+use crate::{jobs, web};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "supportdesk",
+    version,
+    about = "A support-ticketing web application"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate, then serve HTTP (the default).
+    Serve {
+        /// Address to listen on (default: SUPPORTDESK_BIND or 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Scheduled jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// Run every job once and print what each did.
+    Run {
+        /// Run as if the time were this (RFC 3339), e.g. 2026-12-01T10:00:00Z.
+        #[arg(long)]
+        at: Option<DateTime<Utc>>,
+    },
+}
+
+/// Parses the command line and runs it; the exit code says how it went.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    // `.env` is optional; a broken one is worth a warning, not a crash.
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("warning: could not read .env: {e}");
+    }
+    init_tracing();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve { bind: None }) {
+        Command::Serve { bind } => serve(settings, bind),
+        Command::Migrate => migrate(&settings),
+        Command::Jobs {
+            command: JobsCommand::Run { at },
+        } => run_jobs(&settings, at.unwrap_or_else(Utc::now)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+fn serve(settings: Settings, bind: Option<String>) -> CliResult {
+    let bind = bind.unwrap_or_else(|| settings.bind.clone());
+    // Generate the cookie key before anything else, so a bad data folder fails fast.
+    settings.secret_key_material()?;
+    let database = Database::open(&settings)?;
+    let result = (|| -> CliResult {
+        let applied = db::migrate_url(database.url())?;
+        tracing::info!(count = applied.len(), "migrations applied");
+        let pool = db::build_pool(database.url(), 10)?;
+        let listener =
+            TcpListener::bind(&bind).map_err(|e| format!("could not listen on {bind}: {e}"))?;
+        tracing::info!("listening on http://{}", listener.local_addr()?);
+        let state = web::AppState {
+            pool,
+            settings: Arc::new(settings),
+        };
+        actix_web::rt::System::new().block_on(async move {
+            let server = web::build_server(state, listener, None)?;
+            let handle = server.handle();
+            actix_web::rt::spawn(async move {
+                wait_for_shutdown_signal().await;
+                tracing::info!("shutting down: draining in-flight requests");
+                handle.stop(true).await;
+            });
+            server.await
+        })?;
+        Ok(())
+    })();
+    // Only now, with the HTTP server drained, stop the private PostgreSQL.
+    database.close();
+    result
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM, whichever comes first.
+async fn wait_for_shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+fn migrate(settings: &Settings) -> CliResult {
+    let database = Database::open(settings)?;
+    let result = db::migrate_url(database.url());
+    database.close();
+    let applied = result?;
+    if applied.is_empty() {
+        println!("migrations: up to date, nothing to apply");
+    } else {
+        for name in &applied {
+            println!("applied {name}");
+        }
+        println!("migrations: applied {}", applied.len());
+    }
+    Ok(())
+}
+
+fn run_jobs(settings: &Settings, at: DateTime<Utc>) -> CliResult {
+    let database = Database::open(settings)?;
+    let result = (|| -> CliResult {
+        db::migrate_url(database.url())?;
+        let pool = db::build_pool(database.url(), 2)?;
+        let reports = jobs::run_all(&pool, at);
+        if reports.is_empty() {
+            println!("jobs: no jobs are defined yet (at {})", at.to_rfc3339());
+        }
+        for report in reports {
+            println!("{}: {}", report.job, report.summary);
+        }
+        Ok(())
+    })();
+    database.close();
+    result
+}

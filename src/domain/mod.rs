@@ -1,0 +1,3 @@
+//! The rules of the help desk, pure: no actix, no diesel, no askama.
+
+

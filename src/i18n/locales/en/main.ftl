@@ -1,0 +1,20 @@
+product-name = supportdesk
+product-tagline = Support for your cloud, answered on time.
+skip-to-content = Skip to content
+footer-text = supportdesk · help desk for { $provider }
+provider-name = the cloud
+
+error-title-404 = Page not found
+error-text-404 = The page you asked for does not exist, or you do not have access to it.
+error-title-400 = Something in the request was not right
+error-title-403 = Request refused
+error-text-403 = The request could not be verified. Reload the page and try again.
+error-title-409 = That cannot be done now
+error-title-413 = Too large
+error-text-413 = What you sent is larger than we accept.
+error-title-422 = That cannot be done
+error-title-500 = Something went wrong on our side
+error-text-500 = The problem was logged. Please try again in a moment.
+error-title-503 = Temporarily unavailable
+error-text-503 = The service cannot reach its database right now. Please try again in a few seconds.
+error-back-home = Back to the start page

@@ -1,0 +1,174 @@
+//! Every user-visible string goes through here (Project Fluent catalogs in
+//! `src/i18n/locales/<lang>/*.ftl`, embedded at build time). English now;
+//! Persian and Arabic are right-to-left and get `dir="rtl"`.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
+
+static_loader! {
+    static LOCALES = {
+        locales: "./src/i18n/locales",
+        fallback_language: "en",
+        // Fluent wraps interpolated values in Unicode isolation marks by default;
+        // they are invisible noise in HTML attributes and tests.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static EN: LanguageIdentifier = langid!("en");
+
+/// The active language of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+        }
+    }
+
+    /// Text direction for `<html dir>`.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Lang::En => "ltr",
+        }
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Lang::En => &EN,
+        }
+    }
+
+    /// The message `key`; a missing key shows as the key itself (and fails the catalog test).
+    pub fn t(self, key: &str) -> String {
+        LOCALES
+            .try_lookup(self.id(), key)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// The message `key` with named arguments (`{ $name }` in the catalog).
+    pub fn t_args(self, key: &str, args: &[(&'static str, FluentArg)]) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(name, value)| {
+                let v = match value {
+                    FluentArg::Str(s) => FluentValue::from(s.as_str()),
+                    FluentArg::Num(n) => FluentValue::from(*n),
+                };
+                (Cow::Borrowed(*name), v)
+            })
+            .collect();
+        LOCALES
+            .try_lookup_with_args(self.id(), key, &map)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// Whether the catalog of this language has `key` (used by the catalog tests).
+    pub fn has(self, key: &str) -> bool {
+        LOCALES.try_lookup(self.id(), key).is_some()
+    }
+}
+
+/// An argument to a translated message.
+#[derive(Debug, Clone)]
+pub enum FluentArg {
+    Str(String),
+    Num(i64),
+}
+
+impl From<&str> for FluentArg {
+    fn from(s: &str) -> Self {
+        FluentArg::Str(s.to_string())
+    }
+}
+
+impl From<String> for FluentArg {
+    fn from(s: String) -> Self {
+        FluentArg::Str(s)
+    }
+}
+
+impl From<i64> for FluentArg {
+    fn from(n: i64) -> Self {
+        FluentArg::Num(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_up_and_interpolates() {
+        assert_eq!(Lang::En.t("product-name"), "supportdesk");
+        assert_eq!(Lang::En.t("no-such-key"), "no-such-key");
+        assert!(!Lang::En.has("no-such-key"));
+    }
+
+    /// Every `t("…")` / `t_args("…")` key used in a template or in the code exists in the English catalog.
+    #[test]
+    fn every_key_used_exists_in_the_catalog() {
+        let mut missing = Vec::new();
+        for root in ["templates", "src"] {
+            for path in files_under(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(root)) {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for key in used_keys(&text) {
+                    if !Lang::En.has(&key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys missing from the English catalog:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    fn files_under(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(files_under(path));
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("html" | "rs")
+            ) {
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    fn used_keys(text: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        for marker in [".t(\"", ".t_args(\""] {
+            let mut rest = text;
+            while let Some(i) = rest.find(marker) {
+                rest = &rest[i + marker.len()..];
+                if let Some(end) = rest.find('"') {
+                    let key = &rest[..end];
+                    if !key.is_empty()
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    {
+                        keys.push(key.to_string());
+                    }
+                }
+            }
+        }
+        keys.retain(|k| k != "no-such-key");
+        keys
+    }
+}

@@ -1,0 +1,1 @@
+//! One transaction per user action: load, ask the domain, write rows and events.

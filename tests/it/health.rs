@@ -1,0 +1,113 @@
+use std::time::{Duration, Instant};
+
+use crate::harness::{TestApp, execute, server};
+
+#[tokio::test]
+async fn healthz_answers_ok_after_a_database_round_trip() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn healthz_is_503_within_3_seconds_when_the_database_is_unreachable_and_recovers() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+
+    let mut admin = server().admin();
+    execute(
+        &mut admin,
+        &format!("ALTER DATABASE {} ALLOW_CONNECTIONS false", app.db_name),
+    );
+    execute(
+        &mut admin,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+            app.db_name
+        ),
+    );
+    for _ in 0..2 {
+        let started = Instant::now();
+        let r = app.get("/healthz").await;
+        let took = started.elapsed();
+        assert_eq!(r.status(), 503);
+        assert!(took < Duration::from_secs(3), "took {took:?}");
+        assert_eq!(r.text().await.unwrap(), "unavailable");
+    }
+
+    execute(
+        &mut admin,
+        &format!("ALTER DATABASE {} ALLOW_CONNECTIONS true", app.db_name),
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if app.get("/healthz").await.status() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not recover within 5 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_pages_get_the_404_page() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/no/such/page").await;
+    assert_eq!(r.status(), 404);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let body = r.text().await.unwrap();
+    assert!(body.contains("<html lang=\"en\" dir=\"ltr\">"), "{body}");
+    assert!(body.contains("Page not found"));
+    assert!(body.contains("href=\"/static/style.css\""));
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    for path in ["/healthz", "/no/such/page", "/static/style.css"] {
+        let r = app.get(path).await;
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_stylesheet_is_served_from_the_binary() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/static/style.css").await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert!(!r.text().await.unwrap().is_empty());
+    assert_eq!(app.get("/static/../Cargo.toml").await.status(), 404);
+    assert_eq!(app.get("/static/nope.css").await.status(), 404);
+}
+
+#[tokio::test]
+async fn migrations_run_twice_apply_once() {
+    let server = server();
+    let name = server.create_empty_database();
+    let url = server.url(&name);
+    let first = supportdesk::db::migrate_url(&url).unwrap();
+    assert!(!first.is_empty(), "a fresh database gets every migration");
+    let second = supportdesk::db::migrate_url(&url).unwrap();
+    assert!(second.is_empty(), "second run applied {second:?}");
+    server.drop_database(&name);
+}
