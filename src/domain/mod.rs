@@ -1,3 +1,5 @@
 //! The rules of the help desk, pure: no actix, no diesel, no askama.
 
 
+
+pub mod ticket;
