@@ -2,13 +2,14 @@
 
 use std::net::TcpListener;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::db::{self, Database};
+use crate::i18n::Lang;
+use crate::services::{ServiceError, demo, passwords, staff};
 use crate::{jobs, web};
 
 #[derive(Debug, Parser)]
@@ -36,6 +37,38 @@ enum Command {
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+    /// Fill the database with data to try things out.
+    Seed {
+        #[command(subcommand)]
+        command: SeedCommand,
+    },
+    /// Staff users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SeedCommand {
+    /// Demo organizations, customers and staff; prints the logins.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a staff user.
+    Add {
+        #[arg(long, value_parser = ["agent", "admin"])]
+        role: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// 10 to 256 characters.
+        #[arg(long)]
+        password: String,
     },
 }
 
@@ -72,6 +105,39 @@ pub fn run() -> ExitCode {
         Command::Jobs {
             command: JobsCommand::Run { at },
         } => run_jobs(&settings, at.unwrap_or_else(Utc::now)),
+        Command::Seed {
+            command: SeedCommand::Demo,
+        } => with_pool(&settings, |pool| {
+            let mut conn = pool.get()?;
+            let logins = demo::seed(&mut conn).map_err(|e| describe(&e))?;
+            print_logins(&logins);
+            Ok(())
+        }),
+        Command::User {
+            command:
+                UserCommand::Add {
+                    role,
+                    email,
+                    name,
+                    password,
+                },
+        } => with_pool(&settings, |pool| {
+            let input = staff::NewStaffInput {
+                name,
+                email,
+                password,
+                role,
+            };
+            let valid = staff::validate(&input).map_err(|e| describe(&e))?;
+            let hash = passwords::hash(valid.password.as_str());
+            let id = staff::create(&mut *pool.get()?, &valid, &hash).map_err(|e| describe(&e))?;
+            println!(
+                "created {} {} (user id {id})",
+                valid.role.as_str(),
+                valid.email
+            );
+            Ok(())
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -105,10 +171,10 @@ fn serve(settings: Settings, bind: Option<String>) -> CliResult {
         let listener =
             TcpListener::bind(&bind).map_err(|e| format!("could not listen on {bind}: {e}"))?;
         tracing::info!("listening on http://{}", listener.local_addr()?);
-        let state = web::AppState {
-            pool,
-            settings: Arc::new(settings),
-        };
+        if settings.demo {
+            seed_demo_if_empty(&pool)?;
+        }
+        let state = web::AppState::new(pool, settings)?;
         actix_web::rt::System::new().block_on(async move {
             let server = web::build_server(state, listener, None)?;
             let handle = server.handle();
@@ -158,12 +224,54 @@ fn migrate(settings: &Settings) -> CliResult {
     Ok(())
 }
 
-fn run_jobs(settings: &Settings, at: DateTime<Utc>) -> CliResult {
+/// Opens the database (joining or starting the private cluster), migrates, and runs `f` with a small pool.
+fn with_pool(settings: &Settings, f: impl FnOnce(&db::PgPool) -> CliResult) -> CliResult {
     let database = Database::open(settings)?;
     let result = (|| -> CliResult {
         db::migrate_url(database.url())?;
         let pool = db::build_pool(database.url(), 2)?;
-        let reports = jobs::run_all(&pool, at);
+        f(&pool)
+    })();
+    database.close();
+    result
+}
+
+/// A service refusal in words, for the terminal.
+fn describe(e: &ServiceError) -> String {
+    let lang = Lang::default();
+    match e {
+        ServiceError::Invalid(problems) | ServiceError::Malformed(problems) => problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, lang.t(p.key)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        ServiceError::Refused(key) => lang.t(key),
+        other => other.to_string(),
+    }
+}
+
+fn print_logins(logins: &[demo::DemoLogin]) {
+    println!(
+        "demo data seeded; every login uses the password {:?}",
+        demo::DEMO_PASSWORD
+    );
+    for login in logins {
+        println!("  {:<24} {}", login.email, login.who);
+    }
+}
+
+fn seed_demo_if_empty(pool: &db::PgPool) -> CliResult {
+    let mut conn = pool.get()?;
+    match demo::seed_if_empty(&mut conn).map_err(|e| describe(&e))? {
+        Some(logins) => print_logins(&logins),
+        None => tracing::info!("SUPPORTDESK_DEMO: the database is not empty, nothing seeded"),
+    }
+    Ok(())
+}
+
+fn run_jobs(settings: &Settings, at: DateTime<Utc>) -> CliResult {
+    with_pool(settings, |pool| {
+        let reports = jobs::run_all(pool, at);
         if reports.is_empty() {
             println!("jobs: no jobs are defined yet (at {})", at.to_rfc3339());
         }
@@ -171,7 +279,5 @@ fn run_jobs(settings: &Settings, at: DateTime<Utc>) -> CliResult {
             println!("{}: {}", report.job, report.summary);
         }
         Ok(())
-    })();
-    database.close();
-    result
+    })
 }

@@ -1,5 +1,6 @@
 //! Diesel: the pool, embedded migrations, the schema, rows and queries.
 
+pub mod accounts;
 pub mod embedded;
 pub mod schema;
 

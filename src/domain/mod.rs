@@ -1,5 +1,5 @@
 //! The rules of the help desk, pure: no actix, no diesel, no askama.
 
-
-
+pub mod access;
+pub mod account;
 pub mod ticket;

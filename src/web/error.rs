@@ -8,6 +8,12 @@ use crate::i18n::Lang;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// Not logged in: 303 to `/login` (any protected URL, GET or POST).
+    #[error("login required")]
+    LoginRequired,
+    /// 303 elsewhere, e.g. a customer without an organization to `/organizations/new`.
+    #[error("see other: {0}")]
+    SeeOther(String),
     #[error("not found")]
     NotFound,
     #[error("bad request: {0}")]
@@ -59,7 +65,7 @@ impl From<askama::Error> for AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
-    lang: Lang,
+    ctx: super::page::Ctx,
     status: u16,
     title: String,
     text: String,
@@ -68,6 +74,7 @@ struct ErrorPage {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
+            AppError::LoginRequired | AppError::SeeOther(_) => StatusCode::SEE_OTHER,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -80,6 +87,8 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         match self {
+            AppError::LoginRequired => return super::see_other("/login"),
+            AppError::SeeOther(to) => return super::see_other(to),
             AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
             AppError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
             _ => {}
@@ -94,7 +103,7 @@ impl ResponseError for AppError {
             _ => lang.t(&format!("error-text-{code}")),
         };
         let page = ErrorPage {
-            lang,
+            ctx: super::page::Ctx::bare(lang),
             status: code,
             title: lang.t(&format!("error-title-{code}")),
             text,

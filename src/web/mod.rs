@@ -1,18 +1,31 @@
 //! actix-web: the server, routes, middleware and handlers.
 
+mod account;
+mod admin;
+pub mod auth;
+mod console;
+pub mod csrf;
+mod customer;
 pub mod error;
 mod health;
+pub mod page;
+pub mod session;
 mod static_files;
 
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_session::SessionMiddleware;
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, Logger};
-use actix_web::{App, HttpServer, web};
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, Logger, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use diesel::PgConnection;
 
-use crate::config::Settings;
+use crate::config::{ConfigError, Settings};
 use crate::db::PgPool;
 pub use error::AppError;
 
@@ -21,6 +34,31 @@ pub use error::AppError;
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
+    /// Signs and encrypts the session cookie; the same on every process.
+    key: Key,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, settings: Settings) -> Result<Self, ConfigError> {
+        let key = Key::derive_from(&settings.secret_key_material()?);
+        Ok(AppState {
+            pool,
+            settings: Arc::new(settings),
+            key,
+        })
+    }
+}
+
+/// `303 See Other` to `to`: the answer to every successful POST.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+/// `303 See Other` to `path?query`.
+pub fn see_other_with(path: &str, query: &str) -> HttpResponse {
+    see_other(&format!("{path}?{query}"))
 }
 
 /// The strict policy: nothing inline, nothing from elsewhere, no framing.
@@ -47,7 +85,63 @@ where
 /// Registers every route; shared by `serve` and the tests.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/static/{file}", web::get().to(static_files::serve));
+        .route("/static/{file}", web::get().to(static_files::serve))
+        .route("/", web::get().to(auth::home))
+        .service(
+            web::resource("/signup")
+                .get(auth::signup_form)
+                .post(auth::signup),
+        )
+        .service(
+            web::resource("/login")
+                .get(auth::login_form)
+                .post(auth::login),
+        )
+        .route("/logout", web::post().to(auth::logout))
+        .service(
+            web::resource("/profile")
+                .get(account::show)
+                .post(account::update),
+        )
+        .route("/tickets", web::get().to(customer::tickets::list))
+        .route("/organization", web::get().to(customer::organization::show))
+        .route(
+            "/organization/members",
+            web::post().to(customer::organization::add_member),
+        )
+        .route(
+            "/organization/members/{user}/role",
+            web::post().to(customer::organization::change_role),
+        )
+        .service(
+            web::resource("/organization/members/{user}/remove")
+                .get(customer::organization::confirm_remove)
+                .post(customer::organization::remove),
+        )
+        .route(
+            "/organization/switch",
+            web::post().to(customer::organization::switch),
+        )
+        .service(
+            web::resource("/organizations/new")
+                .get(customer::organization::new_form)
+                .post(customer::organization::create),
+        )
+        .route("/console", web::get().to(console::queue))
+        .service(
+            web::resource("/admin/users")
+                .get(admin::users::list)
+                .post(admin::users::create),
+        )
+        .service(
+            web::resource("/admin/users/{user}/deactivate")
+                .get(admin::users::confirm_deactivate)
+                .post(admin::users::deactivate),
+        )
+        .route(
+            "/admin/users/{user}/activate",
+            web::post().to(admin::users::activate),
+        );
 }
 
 /// Builds the HTTP server on an already bound listener (port 0 in tests).
@@ -56,10 +150,27 @@ pub fn build_server(
     listener: TcpListener,
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
+    let key = state.key.clone();
+    let secure = state.settings.secure_cookies;
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+            .cookie_name("sd_session".into())
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_secure(secure)
+            .cookie_content_security(CookieContentSecurity::Private)
+            .build();
         App::new()
             .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(csrf::FORM_LIMIT))
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|_, _| AppError::BadRequest(String::new()).into()),
+            )
+            .wrap(sessions)
+            .wrap(from_fn(csrf::check_origin))
             .wrap(
                 DefaultHeaders::new()
                     .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))

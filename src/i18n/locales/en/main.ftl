@@ -18,3 +18,138 @@ error-text-500 = The problem was logged. Please try again in a moment.
 error-title-503 = Temporarily unavailable
 error-text-503 = The service cannot reach its database right now. Please try again in a few seconds.
 error-back-home = Back to the start page
+
+## Navigation
+nav-label = Main
+nav-tickets = Tickets
+nav-organization = Organization
+nav-console = Console
+nav-queue = Queue
+nav-admin = Administration
+nav-staff = Staff
+nav-logout = Log out
+nav-switch = Switch
+nav-switch-organization = Current organization
+actions = Actions
+cancel = Cancel
+you = you
+
+## Roles
+owner = Owner
+admin = Admin
+member = Member
+agent = Agent
+
+## Fields
+field-email = Email
+field-password = Password
+field-name = Your name
+col-name = Name
+field-member-name = Name
+field-mobile = Mobile number (optional)
+field-organization = Organization name
+field-organization-key = Organization key
+field-role = Role
+field-current-password = Current password
+field-new-password = New password
+field-staff-password = Initial password
+field-initial-password = Initial password (new accounts only)
+hint-organization-key = 2–50 lowercase letters, digits, “-” or “_”, e.g. acme-cloud. It cannot be changed later.
+hint-password = At least 10 characters.
+hint-initial-password = At least 10 characters. Not needed when the email already has an account.
+hint-mobile = For example +98 912 345 6789.
+
+## Validation
+invalid-email = Enter an email address like name@example.com.
+invalid-name-empty = Enter a name.
+invalid-name-long = Use at most 100 characters.
+invalid-password-short = Use at least 10 characters.
+invalid-password-long = Use at most 256 characters.
+invalid-org-name-empty = Enter the organization's name.
+invalid-org-name-long = Use at most 100 characters.
+invalid-org-key = Use 2–50 lowercase letters, digits, “-” or “_”.
+invalid-mobile = Enter a phone number of 7 to 15 digits, optionally starting with +.
+invalid-role = Choose one of the offered roles.
+taken-email = An account with this email already exists. Log in instead, or use another email.
+taken-org-key = This key is already taken. Choose another.
+
+## Login and signup
+login-title = Log in
+login-submit = Log in
+login-invalid = Invalid email or password
+login-deactivated = This account has been deactivated. Contact your administrator.
+login-throttled = Too many failed attempts for this email. Try again in { $minutes ->
+    [one] 1 minute
+   *[other] { $minutes } minutes
+}.
+login-no-account = New here?
+login-link = Log in
+signup-link = Create an account
+signup-title = Create your account
+signup-intro = You and your organization start on the free Basic plan.
+signup-organization = Your organization
+signup-you = You
+signup-submit = Create account
+signup-have-account = Already have an account?
+
+## Profile
+profile-title = Your profile
+profile-details = Details
+profile-password = Password
+profile-save = Save details
+profile-saved = Your details were saved.
+profile-change-password = Change password
+password-changed = Your password was changed. Other sessions have been signed out.
+password-current-wrong = The current password is not correct.
+
+## Organization
+org-key-label = Key
+org-plan-label = Plan
+org-your-role = Your role
+org-members = Members
+org-change-role = Change
+org-remove = Remove
+org-remove-title = Remove a member
+org-remove-confirm = Remove this member from the organization? They keep their account but lose access to its tickets:
+org-add-member = Add a member
+org-add-member-help = An email that already has an account is added as it is; a new email gets an account with the initial password you set.
+org-add-member-submit = Add member
+org-create-another = New organization
+org-new-title = Create an organization
+org-new-intro = You become its owner. It starts on the free Basic plan.
+org-new-submit = Create organization
+member-added = The member was added.
+member-role-changed = The role was changed.
+member-removed = The member was removed.
+member-already = This person is already a member.
+member-is-staff = This email belongs to a support staff account and cannot join an organization.
+member-try-again = Someone created an account with this email at the same moment. Try again.
+refused-not-manager = Only owners and admins manage the organization's members.
+refused-owners-only = Only owners can make owners, or change or remove an owner.
+refused-last-owner = The organization must keep at least one owner. Make someone else an owner first.
+refused-same-role = The member already has that role.
+
+## Tickets
+tickets-title = Tickets
+tickets-empty = No tickets yet.
+
+## Console
+console-title = Queue
+console-empty = The queue is empty.
+
+## Staff
+staff-title = Staff
+staff-status = Status
+staff-active = Active
+staff-inactive = Deactivated
+staff-add = Add a staff member
+staff-add-submit = Add staff member
+staff-added = The staff member was added.
+staff-deactivate = Deactivate
+staff-activate = Reactivate
+staff-deactivate-title = Deactivate a staff member
+staff-deactivate-confirm = They can no longer log in, and any open session ends at once:
+staff-deactivated = The staff member was deactivated.
+staff-activated = The staff member was reactivated.
+refused-deactivate-self = You cannot deactivate your own account.
+demo-already-seeded = The demo data is already there.

@@ -1,0 +1,4 @@
+DROP TABLE login_failures;
+DROP TABLE memberships;
+DROP TABLE organizations;
+DROP TABLE users;

@@ -1,0 +1,307 @@
+//! Rows and queries for users, organizations and memberships.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{login_failures, memberships, organizations, plans, users};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub mobile: Option<String>,
+    pub password_hash: String,
+    pub staff_role: Option<String>,
+    pub active: bool,
+    pub session_epoch: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organizations)]
+pub struct OrgRow {
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+    pub plan_id: i64,
+}
+
+/// One organization a customer belongs to, with their role and the organization's plan.
+#[derive(Debug, Clone)]
+pub struct MembershipInfo {
+    pub org: OrgRow,
+    pub role: String,
+    pub plan_name: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub mobile: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub staff_role: Option<&'a str>,
+}
+
+pub fn user_by_id(conn: &mut PgConnection, id: i64) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn user_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_user(conn: &mut PgConnection, user: &NewUser) -> QueryResult<i64> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .returning(users::id)
+        .get_result(conn)
+}
+
+pub fn memberships_of(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<MembershipInfo>> {
+    let rows: Vec<(OrgRow, String, String)> = memberships::table
+        .inner_join(organizations::table.inner_join(plans::table))
+        .filter(memberships::user_id.eq(user_id))
+        .order(organizations::name.asc())
+        .select((OrgRow::as_select(), memberships::role, plans::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(org, role, plan_name)| MembershipInfo {
+            org,
+            role,
+            plan_name,
+        })
+        .collect())
+}
+
+pub fn org_by_key(conn: &mut PgConnection, key: &str) -> QueryResult<Option<OrgRow>> {
+    organizations::table
+        .filter(organizations::key.eq(key))
+        .select(OrgRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn org_key_taken(conn: &mut PgConnection, key: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        organizations::table.filter(organizations::key.eq(key)),
+    ))
+    .get_result(conn)
+}
+
+pub fn plan_id_by_key(conn: &mut PgConnection, key: &str) -> QueryResult<i64> {
+    plans::table
+        .filter(plans::key.eq(key))
+        .select(plans::id)
+        .first(conn)
+}
+
+pub fn insert_org(
+    conn: &mut PgConnection,
+    key: &str,
+    name: &str,
+    plan_id: i64,
+) -> QueryResult<i64> {
+    diesel::insert_into(organizations::table)
+        .values((
+            organizations::key.eq(key),
+            organizations::name.eq(name),
+            organizations::plan_id.eq(plan_id),
+        ))
+        .returning(organizations::id)
+        .get_result(conn)
+}
+
+pub fn insert_membership(
+    conn: &mut PgConnection,
+    org_id: i64,
+    user_id: i64,
+    role: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(memberships::table)
+        .values((
+            memberships::organization_id.eq(org_id),
+            memberships::user_id.eq(user_id),
+            memberships::role.eq(role),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The members of an organization with their roles, owners first.
+pub fn members_of(conn: &mut PgConnection, org_id: i64) -> QueryResult<Vec<(UserRow, String)>> {
+    let mut rows: Vec<(UserRow, String)> = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::organization_id.eq(org_id))
+        .order(users::name.asc())
+        .select((UserRow::as_select(), memberships::role))
+        .load(conn)?;
+    rows.sort_by_key(|(_, role)| match role.as_str() {
+        "owner" => 0,
+        "admin" => 1,
+        _ => 2,
+    });
+    Ok(rows)
+}
+
+/// A member's role, locking the membership row for the rest of the transaction.
+pub fn member_role_for_update(
+    conn: &mut PgConnection,
+    org_id: i64,
+    user_id: i64,
+) -> QueryResult<Option<String>> {
+    memberships::table
+        .filter(
+            memberships::organization_id
+                .eq(org_id)
+                .and(memberships::user_id.eq(user_id)),
+        )
+        .select(memberships::role)
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// Owners of an organization, locking their rows so two demotions cannot leave it without one.
+pub fn owner_count_for_update(conn: &mut PgConnection, org_id: i64) -> QueryResult<usize> {
+    let owners: Vec<i64> = memberships::table
+        .filter(
+            memberships::organization_id
+                .eq(org_id)
+                .and(memberships::role.eq("owner")),
+        )
+        .select(memberships::user_id)
+        .for_update()
+        .load(conn)?;
+    Ok(owners.len())
+}
+
+pub fn set_member_role(
+    conn: &mut PgConnection,
+    org_id: i64,
+    user_id: i64,
+    role: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        memberships::table.filter(
+            memberships::organization_id
+                .eq(org_id)
+                .and(memberships::user_id.eq(user_id)),
+        ),
+    )
+    .set(memberships::role.eq(role))
+    .execute(conn)
+}
+
+pub fn delete_membership(conn: &mut PgConnection, org_id: i64, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(
+        memberships::table.filter(
+            memberships::organization_id
+                .eq(org_id)
+                .and(memberships::user_id.eq(user_id)),
+        ),
+    )
+    .execute(conn)
+}
+
+pub fn update_profile(
+    conn: &mut PgConnection,
+    user_id: i64,
+    name: &str,
+    mobile: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::name.eq(name),
+            users::mobile.eq(mobile),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+}
+
+/// Sets a new password hash and ends every other session of the user (the epoch moves on).
+pub fn set_password(conn: &mut PgConnection, user_id: i64, hash: &str) -> QueryResult<i32> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(hash),
+            users::session_epoch.eq(users::session_epoch + 1),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(users::session_epoch)
+        .get_result(conn)
+}
+
+pub fn staff_users(conn: &mut PgConnection) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::staff_role.is_not_null())
+        .order((users::active.desc(), users::name.asc()))
+        .select(UserRow::as_select())
+        .load(conn)
+}
+
+/// Activates or deactivates a staff user; deactivation ends their sessions on the next request.
+pub fn set_staff_active(conn: &mut PgConnection, user_id: i64, active: bool) -> QueryResult<usize> {
+    diesel::update(
+        users::table
+            .find(user_id)
+            .filter(users::staff_role.is_not_null()),
+    )
+    .set((
+        users::active.eq(active),
+        users::session_epoch.eq(users::session_epoch + 1),
+        users::updated_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+}
+
+pub fn count_users(conn: &mut PgConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub fn recent_login_failures(
+    conn: &mut PgConnection,
+    email: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<DateTime<Utc>>> {
+    login_failures::table
+        .filter(
+            login_failures::email
+                .eq(email)
+                .and(login_failures::attempted_at.gt(since)),
+        )
+        .order(login_failures::attempted_at.asc())
+        .select(login_failures::attempted_at)
+        .load(conn)
+}
+
+pub fn record_login_failure(
+    conn: &mut PgConnection,
+    email: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(login_failures::table)
+        .values((
+            login_failures::email.eq(email),
+            login_failures::attempted_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn clear_login_failures(conn: &mut PgConnection, email: &str) -> QueryResult<()> {
+    diesel::delete(login_failures::table.filter(login_failures::email.eq(email)))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -1,0 +1,3 @@
+//! Administration: staff (and later plans, organizations, calendars).
+
+pub mod users;

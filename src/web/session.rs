@@ -1,0 +1,240 @@
+//! The cookie session and the typed extractors that load who is asking. A
+//! handler's signature states who may call it: `CurrentUser` (anyone logged in),
+//! `Customer`, `Staff`, `Admin`. Out of reach answers follow `domain::access`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+
+use super::{AppError, AppState, with_db};
+use crate::db::accounts::{self as q, MembershipInfo, UserRow};
+use crate::domain::access::{self, Answer, Area, Viewer};
+use crate::domain::account::{MemberRole, StaffRole};
+
+const USER_ID: &str = "uid";
+const EPOCH: &str = "epoch";
+const CURRENT_ORG: &str = "org";
+pub const CSRF: &str = "csrf";
+
+/// Starts a fresh session for `user` (no fixation: the old cookie's data is gone, the CSRF token is new).
+pub fn log_in(session: &Session, user: &UserRow, org_id: Option<i64>) -> Result<(), AppError> {
+    // clear + renew (not purge: a purged session stays purged and its cookie is deleted).
+    session.clear();
+    session.renew();
+    session
+        .insert(USER_ID, user.id)
+        .map_err(AppError::internal)?;
+    session
+        .insert(EPOCH, user.session_epoch)
+        .map_err(AppError::internal)?;
+    if let Some(org_id) = org_id {
+        session
+            .insert(CURRENT_ORG, org_id)
+            .map_err(AppError::internal)?;
+    }
+    session
+        .insert(CSRF, new_token())
+        .map_err(AppError::internal)?;
+    Ok(())
+}
+
+pub fn set_current_org(session: &Session, org_id: i64) -> Result<(), AppError> {
+    session
+        .insert(CURRENT_ORG, org_id)
+        .map_err(AppError::internal)
+}
+
+/// After a password change the epoch moves on; this session stays valid.
+pub fn set_epoch(session: &Session, epoch: i32) -> Result<(), AppError> {
+    session.insert(EPOCH, epoch).map_err(AppError::internal)
+}
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Ok(Some(token)) = session.get::<String>(CSRF) {
+        return Ok(token);
+    }
+    let token = new_token();
+    session.insert(CSRF, &token).map_err(AppError::internal)?;
+    Ok(token)
+}
+
+fn new_token() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The logged-in person, loaded fresh on every request (a deactivated user or an
+/// outdated session epoch ends the session here).
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: UserRow,
+    /// Organizations of a customer (empty for staff), by name.
+    pub memberships: Vec<MembershipInfo>,
+    /// The current organization of a customer: the session's choice when still valid, else the first.
+    pub current: Option<usize>,
+}
+
+impl CurrentUser {
+    pub fn staff_role(&self) -> Option<StaffRole> {
+        self.user
+            .staff_role
+            .as_deref()
+            .and_then(|r| StaffRole::parse(r).ok())
+    }
+
+    pub fn viewer(&self) -> Viewer {
+        match (self.staff_role(), self.current_membership()) {
+            (Some(role), _) => Viewer::Staff(role),
+            (None, Some(m)) => {
+                Viewer::Customer(MemberRole::parse(&m.role).unwrap_or(MemberRole::Member))
+            }
+            // A customer with no organization left may still use their account pages.
+            (None, None) => Viewer::Customer(MemberRole::Member),
+        }
+    }
+
+    pub fn current_membership(&self) -> Option<&MembershipInfo> {
+        self.current.and_then(|i| self.memberships.get(i))
+    }
+
+    fn require(self, area: Area) -> Result<Self, AppError> {
+        match access::area(self.viewer(), area) {
+            Answer::Allow => Ok(self),
+            Answer::Login => Err(AppError::LoginRequired),
+            Answer::NotFound => Err(AppError::NotFound),
+        }
+    }
+}
+
+async fn load(req: HttpRequest) -> Result<CurrentUser, AppError> {
+    let session = req.get_session();
+    // A tampered or foreign cookie fails decryption and reads as no session at all.
+    let user_id = session
+        .get::<i64>(USER_ID)
+        .ok()
+        .flatten()
+        .ok_or(AppError::LoginRequired)?;
+    let epoch = session.get::<i32>(EPOCH).ok().flatten();
+    let chosen_org = session.get::<i64>(CURRENT_ORG).ok().flatten();
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("no app state"))?;
+    let loaded = with_db(&state.pool, move |conn| {
+        let Some(user) = q::user_by_id(conn, user_id)? else {
+            return Ok(None);
+        };
+        let memberships = if user.staff_role.is_none() {
+            q::memberships_of(conn, user.id)?
+        } else {
+            Vec::new()
+        };
+        Ok(Some((user, memberships)))
+    })
+    .await?;
+    let Some((user, memberships)) =
+        loaded.filter(|(u, _)| u.active && Some(u.session_epoch) == epoch)
+    else {
+        session.purge();
+        return Err(AppError::LoginRequired);
+    };
+    let current = chosen_org
+        .and_then(|id| memberships.iter().position(|m| m.org.id == id))
+        .or(if memberships.is_empty() {
+            None
+        } else {
+            Some(0)
+        });
+    Ok(CurrentUser {
+        user,
+        memberships,
+        current,
+    })
+}
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { load(req).await?.require(Area::Account) })
+    }
+}
+
+/// A customer working in their current organization.
+#[derive(Debug, Clone)]
+pub struct Customer {
+    pub me: CurrentUser,
+    pub org: MembershipInfo,
+    pub role: MemberRole,
+}
+
+impl FromRequest for Customer {
+    type Error = AppError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let me = load(req).await?.require(Area::Customer)?;
+            // Removed from every organization: the only way on is to create one.
+            let org = me
+                .current_membership()
+                .cloned()
+                .ok_or_else(|| AppError::SeeOther("/organizations/new".into()))?;
+            let role = MemberRole::parse(&org.role).map_err(|_| AppError::NotFound)?;
+            Ok(Customer { me, org, role })
+        })
+    }
+}
+
+/// An agent or admin in the console.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub me: CurrentUser,
+    pub role: StaffRole,
+}
+
+impl FromRequest for Staff {
+    type Error = AppError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let me = load(req).await?.require(Area::Console)?;
+            let role = me.staff_role().ok_or(AppError::NotFound)?;
+            Ok(Staff { me, role })
+        })
+    }
+}
+
+/// A staff admin.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Staff);
+
+impl FromRequest for Admin {
+    type Error = AppError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let me = load(req).await?.require(Area::Admin)?;
+            let role = me.staff_role().ok_or(AppError::NotFound)?;
+            Ok(Admin(Staff { me, role }))
+        })
+    }
+}
+
+/// Anyone, logged in or not (login and signup pages): the session only.
+pub fn session_of(req: &HttpRequest) -> Session {
+    req.get_session()
+}
