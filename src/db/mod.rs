@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod embedded;
 pub mod schema;
+pub mod tickets;
 
 use std::time::Duration;
 

@@ -26,6 +26,7 @@ diesel::table! {
         session_epoch -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        hidden_ticket_columns -> Array<Text>,
     }
 }
 
@@ -56,7 +57,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tickets (number) {
+        number -> Int8,
+        organization_id -> Int8,
+        requester_id -> Int8,
+        subject -> Text,
+        category -> Text,
+        priority -> Text,
+        status -> Text,
+        assignee_id -> Nullable<Int8>,
+        plan_id -> Int8,
+        close_reason -> Nullable<Text>,
+        version -> Int4,
+        response_started_at -> Nullable<Timestamptz>,
+        response_due_at -> Nullable<Timestamptz>,
+        response_breached -> Bool,
+        ever_breached -> Bool,
+        last_support_reply_at -> Nullable<Timestamptz>,
+        last_customer_message_at -> Timestamptz,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        closed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Int8,
+        ticket_number -> Int8,
+        organization_id -> Int8,
+        author_id -> Nullable<Int8>,
+        kind -> Text,
+        from_support -> Bool,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Int8,
+        ticket_number -> Int8,
+        message_id -> Int8,
+        organization_id -> Int8,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> Int4,
+        data -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ticket_events (id) {
+        id -> Int8,
+        ticket_number -> Int8,
+        organization_id -> Int8,
+        kind -> Text,
+        actor_id -> Nullable<Int8>,
+        detail -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(organizations -> plans (plan_id));
+diesel::joinable!(tickets -> organizations (organization_id));
+diesel::joinable!(tickets -> plans (plan_id));
+diesel::joinable!(messages -> tickets (ticket_number));
+diesel::joinable!(attachments -> messages (message_id));
+diesel::joinable!(ticket_events -> tickets (ticket_number));
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(memberships -> users (user_id));
 
@@ -65,5 +135,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     organizations,
     memberships,
-    login_failures
+    login_failures,
+    tickets,
+    messages,
+    attachments,
+    ticket_events,
 );

@@ -2,4 +2,6 @@
 
 pub mod access;
 pub mod account;
+pub mod content;
+pub mod sla;
 pub mod ticket;

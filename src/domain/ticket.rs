@@ -569,6 +569,34 @@ pub enum Refusal {
     SameAssignee(Option<i64>),
 }
 
+impl Refusal {
+    /// The catalog key of the message shown to people (the `Display` text is for logs and tests).
+    pub fn key(&self) -> &'static str {
+        match *self {
+            Self::WrongActor { .. } => "refusal-not-allowed",
+            Self::TicketClosed {
+                action: ActionKind::Accept,
+            } => "refusal-closed-accept",
+            Self::TicketClosed {
+                action: ActionKind::AgentReply,
+            } => "refusal-closed-reply",
+            Self::TicketClosed {
+                action: ActionKind::AgentNote,
+            } => "refusal-closed-note",
+            Self::TicketClosed { .. } => "refusal-closed",
+            Self::AlreadyClosed => "refusal-already-closed",
+            Self::CannotAccept {
+                status: Status::InProgress,
+            } => "refusal-already-accepted",
+            Self::CannotAccept { .. } => "refusal-cannot-accept",
+            Self::CannotAutoClose { .. } => "refusal-cannot-auto-close",
+            Self::SamePriority(_) => "refusal-same-priority",
+            Self::SameCategory(_) => "refusal-same-category",
+            Self::SameAssignee(_) => "refusal-same-assignee",
+        }
+    }
+}
+
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {

@@ -165,6 +165,35 @@ mod tests {
         keys.extend(refusals.iter().map(|r| r.key()));
         keys.extend(MemberRole::ALL.iter().map(|r| r.as_str()));
         keys.extend(["agent", "admin"]);
+        // Ticket keys built from values: events, SLA states, close reasons, columns, refusals, files.
+        use crate::domain::ticket::{CloseReason, EventKind};
+        let built: Vec<String> = EventKind::ALL
+            .iter()
+            .map(|k| format!("event-{}", k.as_str().replace('_', "-")))
+            .chain(
+                ["none", "running", "at_risk", "breached", "paused", "met"]
+                    .iter()
+                    .map(|s| format!("sla-{s}")),
+            )
+            .chain(
+                CloseReason::ALL
+                    .iter()
+                    .map(|r| format!("close-reason-{}", r.as_str())),
+            )
+            .chain(
+                crate::web::customer::tickets::HIDEABLE
+                    .iter()
+                    .map(|c| format!("col-{c}")),
+            )
+            .collect();
+        keys.extend(built.iter().map(String::as_str));
+        for p in [
+            crate::web::upload::FileProblem::TooMany,
+            crate::web::upload::FileProblem::TooLarge,
+            crate::web::upload::FileProblem::WrongType,
+        ] {
+            keys.push(p.key());
+        }
         // Keys the services name directly.
         let mut service_keys = Vec::new();
         for file in

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod organizations;
 pub mod passwords;
 pub mod staff;
+pub mod tickets;
 
 /// One problem with one form field: the field's name and a catalog key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,9 +24,12 @@ pub enum ServiceError {
     /// A value outside the offered choices (a tampered form): 400.
     #[error("malformed input: {0:?}")]
     Malformed(Vec<FieldProblem>),
-    /// Well-formed but refused by a rule (catalog key).
+    /// Well-formed but refused by a rule (catalog key): 422 on a form.
     #[error("refused: {0}")]
     Refused(&'static str),
+    /// Refused by the ticket state machine (catalog key): 409 with the ticket page.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     #[error("not found")]
     NotFound,
     #[error(transparent)]

@@ -2,15 +2,19 @@
 
 mod account;
 mod admin;
+mod attachments;
 pub mod auth;
 mod console;
 pub mod csrf;
-mod customer;
+pub mod customer;
 pub mod error;
 mod health;
 pub mod page;
+mod present;
 pub mod session;
 mod static_files;
+mod ticket_view;
+pub mod upload;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -103,7 +107,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .get(account::show)
                 .post(account::update),
         )
-        .route("/tickets", web::get().to(customer::tickets::list))
+        .service(
+            web::resource("/tickets")
+                .get(customer::tickets::list)
+                .post(customer::tickets::create)
+                .app_data(web::PayloadConfig::new(upload::UPLOAD_LIMIT)),
+        )
+        .route(
+            "/tickets/columns",
+            web::post().to(customer::tickets::set_columns),
+        )
+        .route("/tickets/new", web::get().to(customer::tickets::new_form))
+        .route("/tickets/{number}", web::get().to(customer::tickets::show))
+        .service(
+            web::resource("/tickets/{number}/messages")
+                .post(customer::tickets::reply)
+                .app_data(web::PayloadConfig::new(upload::UPLOAD_LIMIT)),
+        )
+        .service(
+            web::resource("/tickets/{number}/close")
+                .get(customer::tickets::confirm_close)
+                .post(customer::tickets::close),
+        )
+        .route("/attachments/{id}", web::get().to(attachments::download))
         .route("/organization", web::get().to(customer::organization::show))
         .route(
             "/organization/members",

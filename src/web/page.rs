@@ -213,6 +213,10 @@ impl FormState {
                 self.alert = Some(lang.t(key));
                 Ok(StatusCode::UNPROCESSABLE_ENTITY)
             }
+            ServiceError::Conflict(key) => {
+                self.alert = Some(lang.t(key));
+                Ok(StatusCode::CONFLICT)
+            }
             ServiceError::NotFound => Err(AppError::NotFound),
             ServiceError::Db(e) => Err(e.into()),
         }

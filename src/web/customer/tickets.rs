@@ -1,22 +1,548 @@
-//! `/tickets`: the customer's home. The ticket list itself arrives with the ticket panel.
+//! The customer's tickets: list, create, read, reply (also to reopen), close.
 
-use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
 use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
 
-use crate::web::AppError;
-use crate::web::page::{Ctx, ok};
+use crate::db::tickets::{self as q, ListFilter};
+use crate::domain::content::MessageBody;
+use crate::domain::ticket::{Action, Category, Priority, Status};
+use crate::services::ServiceError;
+use crate::services::tickets::{self as svc, CreateInput, Message, Viewer};
+use crate::web::auth::Empty;
+use crate::web::csrf::CsrfForm;
+use crate::web::page::{Ctx, FormState, ok, render};
 use crate::web::session::Customer;
+use crate::web::ticket_view::{TicketSummary, TicketView};
+use crate::web::upload::UploadForm;
+use crate::web::{AppError, AppState, see_other, with_db};
+
+/// Columns of the list that a user may hide.
+pub const HIDEABLE: [&str; 4] = ["priority", "category", "updated", "status"];
+const DEFAULT_PAGE_SIZE: i64 = 25;
+const MAX_PAGE_SIZE: i64 = 100;
+/// Deep pages are bounded: past this, narrow the search instead.
+const MAX_PAGE: i64 = 400;
+
+fn viewer(c: &Customer) -> Viewer {
+    Viewer::Customer {
+        user_id: c.me.user.id,
+        org_id: c.org.org.id,
+        role: c.role,
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ListQuery {
+    status: String,
+    priority: String,
+    category: String,
+    q: String,
+    sort: String,
+    page: String,
+    page_size: String,
+    created: String,
+}
+
+pub struct Choice {
+    pub key: &'static str,
+    pub label: &'static str,
+}
 
 #[derive(Template)]
 #[template(path = "customer/tickets.html")]
-struct TicketsPage {
+struct ListPage {
     ctx: Ctx,
     org_name: String,
+    rows: Vec<TicketSummary>,
+    recent: Vec<TicketSummary>,
+    query: ListQuery,
+    filtered: bool,
+    page_size: i64,
+    first: i64,
+    last: i64,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+    created: Option<i64>,
+    hidden: Vec<String>,
+    statuses: Vec<Choice>,
+    priorities: Vec<Choice>,
+    categories: Vec<Choice>,
+    page_sizes: [i64; 4],
+    hideable: [&'static str; 4],
 }
 
-pub async fn list(c: Customer, ctx: Ctx) -> Result<HttpResponse, AppError> {
-    ok(&TicketsPage {
+impl ListPage {
+    fn shows(&self, column: &str) -> bool {
+        !self.hidden.iter().any(|h| h == column)
+    }
+
+    fn is_created(&self, number: &i64) -> bool {
+        self.created == Some(*number)
+    }
+
+    fn showing(&self) -> String {
+        use crate::i18n::FluentArg;
+        self.ctx.lang.t_args(
+            "pager-showing",
+            &[
+                ("first", FluentArg::Num(self.first)),
+                ("last", FluentArg::Num(self.last)),
+            ],
+        )
+    }
+
+    fn column_label(&self, column: &str) -> String {
+        self.ctx.t(&format!("col-{column}"))
+    }
+}
+
+fn statuses() -> Vec<Choice> {
+    Status::ALL
+        .iter()
+        .map(|s| Choice {
+            key: s.as_str(),
+            label: s.label(),
+        })
+        .collect()
+}
+
+fn priorities() -> Vec<Choice> {
+    Priority::ALL
+        .iter()
+        .map(|s| Choice {
+            key: s.as_str(),
+            label: s.label(),
+        })
+        .collect()
+}
+
+fn categories() -> Vec<Choice> {
+    Category::ALL
+        .iter()
+        .map(|s| Choice {
+            key: s.as_str(),
+            label: s.label(),
+        })
+        .collect()
+}
+
+/// `T-1042`, `t-1042`, `#1042` or `1042` → 1042.
+fn parse_number(q: &str, prefix: &str) -> Option<i64> {
+    let q = q.trim();
+    let lower = q.to_lowercase();
+    let rest = lower
+        .strip_prefix(&prefix.to_lowercase())
+        .or_else(|| lower.strip_prefix('#'))
+        .unwrap_or(&lower);
+    rest.parse().ok().filter(|n| *n > 0)
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    c: Customer,
+    ctx: Ctx,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let keep = |v: &str, ok: bool| {
+        if ok && !v.is_empty() {
+            Some(v.to_string())
+        } else {
+            None
+        }
+    };
+    let status = keep(&query.status, Status::parse(&query.status).is_some());
+    let priority = keep(&query.priority, Priority::parse(&query.priority).is_some());
+    let category = keep(&query.category, Category::parse(&query.category).is_some());
+    let text = query.q.trim().chars().take(200).collect::<String>();
+    let page_size = query
+        .page_size
+        .parse::<i64>()
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE);
+    let page = query.page.parse::<i64>().unwrap_or(1).clamp(1, MAX_PAGE);
+    let prefix = state.settings.ticket_prefix.clone();
+    let filter = ListFilter {
+        status: status.clone(),
+        priority: priority.clone(),
+        category: category.clone(),
+        number: parse_number(&text, &prefix),
+        text: (!text.is_empty()).then(|| text.clone()),
+        sort_created: query.sort == "created",
+        offset: (page - 1) * page_size,
+        limit: page_size + 1,
+        ..Default::default()
+    };
+    let filtered = status.is_some() || priority.is_some() || category.is_some() || !text.is_empty();
+    let (user, org_id, role, user_id) = (c.me.user.clone(), c.org.org.id, c.role, c.me.user.id);
+    let (mut rows, hidden) = with_db(&state.pool, move |conn| {
+        let rows = svc::list_for_customer(conn, &user, org_id, role, filter)?;
+        Ok((rows, q::hidden_columns(conn, user_id)?))
+    })
+    .await?;
+    let has_next = rows.len() as i64 > page_size;
+    rows.truncate(page_size as usize);
+    let now = Utc::now();
+    let rows: Vec<TicketSummary> = rows
+        .iter()
+        .map(|t| TicketSummary::new(ctx.lang, &prefix, t, now))
+        .collect();
+    let recent = if !filtered && page == 1 {
+        rows.iter().take(3).cloned().collect()
+    } else {
+        Vec::new()
+    };
+    let link = |p: i64| {
+        let mut pairs: Vec<(&str, String)> = vec![("page", p.to_string())];
+        for (k, v) in [
+            ("status", &query.status),
+            ("priority", &query.priority),
+            ("category", &query.category),
+            ("q", &query.q),
+            ("sort", &query.sort),
+            ("page_size", &query.page_size),
+        ] {
+            if !v.is_empty() {
+                pairs.push((k, v.clone()));
+            }
+        }
+        format!(
+            "/tickets?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    };
+    let count = rows.len() as i64;
+    let page_view = ListPage {
         org_name: c.org.org.name.clone(),
+        first: if count == 0 {
+            0
+        } else {
+            (page - 1) * page_size + 1
+        },
+        last: (page - 1) * page_size + count,
+        prev_link: (page > 1).then(|| link(page - 1)),
+        next_link: (has_next && page < MAX_PAGE).then(|| link(page + 1)),
+        created: query.created.parse().ok(),
+        rows,
+        recent,
+        query,
+        filtered,
+        page_size,
+        hidden,
+        statuses: statuses(),
+        priorities: priorities(),
+        categories: categories(),
+        page_sizes: [10, 25, 50, 100],
+        hideable: HIDEABLE,
+        ctx: ctx.for_customer(&c),
+    };
+    ok(&page_view)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ColumnsForm {
+    /// The columns to show; every other hideable column is hidden.
+    show: Vec<String>,
+}
+
+/// Remembers which columns the user hides on the list.
+pub async fn set_columns(
+    state: web::Data<AppState>,
+    c: Customer,
+    req: actix_web::HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    // Repeated `show` keys: parse the pairs by hand (serde_urlencoded has no sequences).
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest(String::new()))?;
+    let token = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.as_str());
+    if !crate::web::csrf::token_matches(&req, token) {
+        return Err(AppError::Forbidden(String::new()));
+    }
+    let form = ColumnsForm {
+        show: pairs
+            .iter()
+            .filter(|(k, _)| k == "show")
+            .map(|(_, v)| v.clone())
+            .collect(),
+    };
+    let hidden: Vec<String> = HIDEABLE
+        .iter()
+        .filter(|h| !form.show.iter().any(|s| s == *h))
+        .map(|h| h.to_string())
+        .collect();
+    let user_id = c.me.user.id;
+    with_db(&state.pool, move |conn| {
+        Ok(q::set_hidden_columns(conn, user_id, &hidden)?)
+    })
+    .await?;
+    Ok(see_other("/tickets"))
+}
+
+#[derive(Template)]
+#[template(path = "customer/ticket_new.html")]
+struct NewTicketPage {
+    ctx: Ctx,
+    form: FormState,
+    priorities: Vec<Choice>,
+    categories: Vec<Choice>,
+}
+
+pub async fn new_form(c: Customer, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    ok(&NewTicketPage {
+        form: FormState::with_values(vec![("priority", "normal".into())]),
+        priorities: priorities(),
+        categories: categories(),
         ctx: ctx.for_customer(&c),
     })
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    c: Customer,
+    ctx: Ctx,
+    form: UploadForm,
+) -> Result<HttpResponse, AppError> {
+    let input = CreateInput {
+        subject: form.field("subject"),
+        category: form.field("category"),
+        priority: form.field("priority"),
+        body: form.field("body"),
+    };
+    let mut state_form = FormState::with_values(vec![
+        ("subject", input.subject.clone()),
+        ("category", input.category.clone()),
+        ("priority", input.priority.clone()),
+        ("body", input.body.clone()),
+    ]);
+    let refuse = |mut f: FormState,
+                  e: ServiceError,
+                  ctx: Ctx,
+                  c: &Customer|
+     -> Result<HttpResponse, AppError> {
+        let status = f.refuse(ctx.lang, e)?;
+        render(
+            status,
+            &NewTicketPage {
+                form: f,
+                priorities: priorities(),
+                categories: categories(),
+                ctx: ctx.for_customer(c),
+            },
+        )
+    };
+    let valid = svc::validate_create(&input);
+    if let Some(problem) = form.file_problem {
+        state_form.add_error("attachments", ctx.t(problem.key()));
+        if let Err(e) = valid {
+            return refuse(state_form, e, ctx, &c);
+        }
+        return refuse(state_form, ServiceError::Invalid(vec![]), ctx, &c);
+    }
+    let valid = match valid {
+        Ok(v) => v,
+        Err(e) => {
+            if form.had_files {
+                state_form.add_error("attachments", ctx.t("attach-again"));
+            }
+            return refuse(state_form, e, ctx, &c);
+        }
+    };
+    let (org_id, requester, files) = (c.org.org.id, c.me.user.id, form.files);
+    let number = with_db(&state.pool, move |conn| {
+        Ok(svc::create(
+            conn,
+            org_id,
+            requester,
+            &valid,
+            &files,
+            Utc::now(),
+        )?)
+    })
+    .await?;
+    Ok(see_other(&format!("/tickets?created={number}")))
+}
+
+#[derive(Template)]
+#[template(path = "customer/ticket.html")]
+struct TicketPageView {
+    ctx: Ctx,
+    t: TicketView,
+    form: FormState,
+}
+
+impl TicketPageView {
+    fn sla_key(&self) -> String {
+        format!("sla-{}", self.t.summary.sla)
+    }
+}
+
+fn number_of(path: &str) -> Result<i64, AppError> {
+    path.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(AppError::NotFound)
+}
+
+async fn ticket_page(
+    state: &AppState,
+    c: &Customer,
+    ctx: Ctx,
+    number: i64,
+    form: FormState,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let viewer = viewer(c);
+    let page = with_db(&state.pool, move |conn| {
+        Ok(svc::page(conn, viewer, number)?)
+    })
+    .await?;
+    let t = TicketView::new(ctx.lang, &state.settings.ticket_prefix, page, Utc::now());
+    render(
+        status,
+        &TicketPageView {
+            t,
+            form,
+            ctx: ctx.for_customer(c),
+        },
+    )
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    c: Customer,
+    ctx: Ctx,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let number = number_of(&path)?;
+    ticket_page(
+        &state,
+        &c,
+        ctx,
+        number,
+        FormState::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn reply(
+    state: web::Data<AppState>,
+    c: Customer,
+    ctx: Ctx,
+    path: web::Path<String>,
+    form: UploadForm,
+) -> Result<HttpResponse, AppError> {
+    let number = number_of(&path)?;
+    let text = form.field("body");
+    let mut state_form = FormState::with_values(vec![("body", text.clone())]);
+    let body = match MessageBody::parse(&text) {
+        Ok(b) if form.file_problem.is_none() => b,
+        result => {
+            if let Err(key) = result {
+                state_form.add_error("body", ctx.t(key));
+            }
+            if let Some(problem) = form.file_problem {
+                state_form.add_error("attachments", ctx.t(problem.key()));
+            } else if form.had_files {
+                state_form.add_error("attachments", ctx.t("attach-again"));
+            }
+            return ticket_page(
+                &state,
+                &c,
+                ctx,
+                number,
+                state_form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let viewer = viewer(&c);
+    let files = form.files;
+    let result = with_db(&state.pool, move |conn| {
+        Ok(svc::act(
+            conn,
+            viewer,
+            number,
+            Action::CustomerReply,
+            Some(Message {
+                body: &body,
+                files: &files,
+            }),
+            Utc::now(),
+        ))
+    })
+    .await?;
+    match result {
+        Ok(_) => Ok(see_other(&format!("/tickets/{number}"))),
+        Err(e) => {
+            let status = state_form.refuse(ctx.lang, e)?;
+            ticket_page(&state, &c, ctx, number, state_form, status).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "customer/ticket_close.html")]
+struct ClosePage {
+    ctx: Ctx,
+    t: TicketSummary,
+}
+
+pub async fn confirm_close(
+    state: web::Data<AppState>,
+    c: Customer,
+    ctx: Ctx,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let number = number_of(&path)?;
+    let viewer = viewer(&c);
+    let ticket = with_db(&state.pool, move |conn| {
+        Ok(q::ticket(conn, number)?.filter(|t| viewer.sees(t)))
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    ok(&ClosePage {
+        t: TicketSummary::new(ctx.lang, &state.settings.ticket_prefix, &ticket, Utc::now()),
+        ctx: ctx.for_customer(&c),
+    })
+}
+
+pub async fn close(
+    state: web::Data<AppState>,
+    c: Customer,
+    ctx: Ctx,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let number = number_of(&path)?;
+    let viewer = viewer(&c);
+    let result = with_db(&state.pool, move |conn| {
+        Ok(svc::act(
+            conn,
+            viewer,
+            number,
+            Action::CustomerClose,
+            None,
+            Utc::now(),
+        ))
+    })
+    .await?;
+    match result {
+        Ok(_) => Ok(see_other(&format!("/tickets/{number}"))),
+        Err(e) => {
+            let mut form = FormState::default();
+            let status = form.refuse(ctx.lang, e)?;
+            ticket_page(&state, &c, ctx, number, form, status).await
+        }
+    }
 }

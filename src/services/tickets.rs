@@ -1,0 +1,417 @@
+//! Tickets: create, act on (through the state machine), list, and load for a page.
+//! Every change and its events are written in one transaction, with the ticket row locked.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::{FieldProblem, ServiceError};
+use crate::db::accounts::UserRow;
+use crate::db::schema::{organizations, tickets};
+use crate::db::tickets::{
+    self as q, AttachmentMeta, EventRow, ListFilter, MessageRow, NewTicket, TicketRow,
+};
+use crate::domain::access::customer_sees_ticket;
+use crate::domain::account::MemberRole;
+use crate::domain::content::{FileKind, MessageBody, Subject};
+use crate::domain::ticket::{
+    self, Action, Actor, AutoCloseTimer, Category, Priority, ResponseClock, Status, TicketState,
+    Transition,
+};
+
+/// A file that passed the content check, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub filename: String,
+    pub kind: FileKind,
+    pub bytes: Vec<u8>,
+}
+
+/// Who is looking at or acting on a ticket.
+#[derive(Debug, Clone, Copy)]
+pub enum Viewer {
+    /// A customer in their current organization.
+    Customer {
+        user_id: i64,
+        org_id: i64,
+        role: MemberRole,
+    },
+    Staff {
+        user_id: i64,
+    },
+}
+
+impl Viewer {
+    fn actor(self) -> Actor {
+        match self {
+            Viewer::Customer { user_id, .. } => Actor::Customer { user_id },
+            Viewer::Staff { user_id } => Actor::Agent { user_id },
+        }
+    }
+
+    fn user_id(self) -> i64 {
+        match self {
+            Viewer::Customer { user_id, .. } | Viewer::Staff { user_id } => user_id,
+        }
+    }
+
+    pub fn is_staff(self) -> bool {
+        matches!(self, Viewer::Staff { .. })
+    }
+
+    /// Customers reach their current organization's tickets (members: their own only); staff reach all.
+    pub fn sees(self, t: &TicketRow) -> bool {
+        match self {
+            Viewer::Staff { .. } => true,
+            Viewer::Customer {
+                user_id,
+                org_id,
+                role,
+            } => t.organization_id == org_id && customer_sees_ticket(role, user_id, t.requester_id),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CreateInput {
+    pub subject: String,
+    pub category: String,
+    pub priority: String,
+    pub body: String,
+}
+
+pub struct ValidTicket {
+    pub subject: Subject,
+    pub category: Category,
+    pub priority: Priority,
+    pub body: MessageBody,
+}
+
+fn problem(field: &'static str, key: &'static str) -> FieldProblem {
+    FieldProblem { field, key }
+}
+
+/// Checks a new ticket's fields; values outside the offered choices are malformed (400).
+pub fn validate_create(input: &CreateInput) -> Result<ValidTicket, ServiceError> {
+    let category = Category::parse(&input.category);
+    let priority = Priority::parse(&input.priority);
+    let mut malformed = Vec::new();
+    if category.is_none() {
+        malformed.push(problem("category", "invalid-category"));
+    }
+    if priority.is_none() {
+        malformed.push(problem("priority", "invalid-priority"));
+    }
+    let subject = Subject::parse(&input.subject);
+    let body = MessageBody::parse(&input.body);
+    let mut invalid = Vec::new();
+    if let Err(key) = &subject {
+        invalid.push(problem("subject", key));
+    }
+    if let Err(key) = &body {
+        invalid.push(problem("body", key));
+    }
+    if !malformed.is_empty() {
+        malformed.extend(invalid);
+        return Err(ServiceError::Malformed(malformed));
+    }
+    match (subject, body, category, priority) {
+        (Ok(subject), Ok(body), Some(category), Some(priority)) => Ok(ValidTicket {
+            subject,
+            category,
+            priority,
+            body,
+        }),
+        _ => Err(ServiceError::Invalid(invalid)),
+    }
+}
+
+/// Opens a ticket for `requester` in `org_id` under the organization's current plan.
+pub fn create(
+    conn: &mut PgConnection,
+    org_id: i64,
+    requester: i64,
+    t: &ValidTicket,
+    files: &[NewFile],
+    now: DateTime<Utc>,
+) -> Result<i64, ServiceError> {
+    conn.transaction(|conn| {
+        let plan_id: i64 = organizations::table
+            .find(org_id)
+            .select(organizations::plan_id)
+            .first(conn)?;
+        let transition = ticket::create(t.priority, t.category);
+        let number = q::insert_ticket(
+            conn,
+            &NewTicket {
+                organization_id: org_id,
+                requester_id: requester,
+                subject: t.subject.as_str(),
+                category: t.category.as_str(),
+                priority: t.priority.as_str(),
+                status: transition.status.as_str(),
+                plan_id,
+                response_started_at: Some(now),
+                // Due times come from the plan's targets (the SLA work); none are set yet.
+                response_due_at: None,
+                last_customer_message_at: now,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        let row = q::ticket(conn, number)?.ok_or(ServiceError::NotFound)?;
+        write_message(
+            conn,
+            &row,
+            Some(requester),
+            "reply",
+            false,
+            t.body.as_str(),
+            files,
+            now,
+        )?;
+        write_events(conn, &row, &transition, Some(requester), now)?;
+        Ok(number)
+    })
+}
+
+/// A message that goes with an action: its text and whether it is an internal note.
+pub struct Message<'a> {
+    pub body: &'a MessageBody,
+    pub files: &'a [NewFile],
+}
+
+/// Applies `action` to ticket `number` as `viewer`: checks access (404), asks the
+/// state machine (refusal → 409), then writes the ticket, the message and the events.
+pub fn act(
+    conn: &mut PgConnection,
+    viewer: Viewer,
+    number: i64,
+    action: Action,
+    message: Option<Message>,
+    now: DateTime<Utc>,
+) -> Result<Transition, ServiceError> {
+    conn.transaction(|conn| {
+        let row = q::ticket_for_update(conn, number)?
+            .filter(|t| viewer.sees(t))
+            .ok_or(ServiceError::NotFound)?;
+        let state = state_of(&row)?;
+        let transition = ticket::apply(&state, viewer.actor(), action)
+            .map_err(|r| ServiceError::Conflict(r.key()))?;
+        let customer_message = matches!(action, Action::CustomerReply);
+        write_ticket(conn, &row, &transition, customer_message, now)?;
+        if let Some(m) = message {
+            let kind = if matches!(action, Action::AgentNote) {
+                "note"
+            } else {
+                "reply"
+            };
+            write_message(
+                conn,
+                &row,
+                Some(viewer.user_id()),
+                kind,
+                viewer.is_staff(),
+                m.body.as_str(),
+                m.files,
+                now,
+            )?;
+        }
+        write_events(conn, &row, &transition, Some(viewer.user_id()), now)?;
+        Ok(transition)
+    })
+}
+
+fn state_of(row: &TicketRow) -> Result<TicketState, ServiceError> {
+    let bad = || {
+        ServiceError::Db(diesel::result::Error::DeserializationError(
+            "unknown ticket value".into(),
+        ))
+    };
+    Ok(TicketState {
+        status: Status::parse(&row.status).ok_or_else(bad)?,
+        priority: Priority::parse(&row.priority).ok_or_else(bad)?,
+        category: Category::parse(&row.category).ok_or_else(bad)?,
+        assignee: row.assignee_id,
+    })
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = tickets, treat_none_as_null = true)]
+struct TicketUpdate {
+    status: String,
+    priority: String,
+    category: String,
+    assignee_id: Option<i64>,
+    close_reason: Option<String>,
+    version: i32,
+    response_started_at: Option<DateTime<Utc>>,
+    response_due_at: Option<DateTime<Utc>>,
+    response_breached: bool,
+    last_support_reply_at: Option<DateTime<Utc>>,
+    last_customer_message_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+fn write_ticket(
+    conn: &mut PgConnection,
+    row: &TicketRow,
+    t: &Transition,
+    customer_message: bool,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let (response_started_at, response_due_at, response_breached) = match t.response_clock {
+        // Due times come from the plan's targets (the SLA work); none are set yet.
+        ResponseClock::Start => (Some(now), None, false),
+        ResponseClock::Stop => (None, None, false),
+        ResponseClock::Keep => (
+            row.response_started_at,
+            row.response_due_at,
+            row.response_breached,
+        ),
+    };
+    let last_support_reply_at = match t.auto_close {
+        AutoCloseTimer::Restart => Some(now),
+        AutoCloseTimer::Clear => None,
+        AutoCloseTimer::Keep => row.last_support_reply_at,
+    };
+    let closed_at = match (t.status, row.closed_at) {
+        (Status::Closed, Some(at)) => Some(at),
+        (Status::Closed, None) => Some(now),
+        _ => None,
+    };
+    diesel::update(tickets::table.find(row.number))
+        .set(&TicketUpdate {
+            status: t.status.as_str().into(),
+            priority: t.priority.as_str().into(),
+            category: t.category.as_str().into(),
+            assignee_id: t.assignee,
+            close_reason: t.close_reason.map(|r| r.as_str().to_string()),
+            version: row.version + 1,
+            response_started_at,
+            response_due_at,
+            response_breached,
+            last_support_reply_at,
+            last_customer_message_at: if customer_message {
+                now
+            } else {
+                row.last_customer_message_at
+            },
+            updated_at: now,
+            closed_at,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_message(
+    conn: &mut PgConnection,
+    row: &TicketRow,
+    author: Option<i64>,
+    kind: &str,
+    from_support: bool,
+    body: &str,
+    files: &[NewFile],
+    now: DateTime<Utc>,
+) -> Result<i64, ServiceError> {
+    let id = q::insert_message(conn, row, author, kind, from_support, body, now)?;
+    for f in files {
+        q::insert_attachment(
+            conn,
+            row,
+            id,
+            &f.filename,
+            f.kind.content_type(),
+            &f.bytes,
+            now,
+        )?;
+    }
+    Ok(id)
+}
+
+fn write_events(
+    conn: &mut PgConnection,
+    row: &TicketRow,
+    t: &Transition,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    for event in &t.events {
+        let detail = serde_json::to_value(&event.detail).map_err(|e| {
+            ServiceError::Db(diesel::result::Error::SerializationError(Box::new(e)))
+        })?;
+        q::insert_event(conn, row, event.kind.as_str(), actor, detail, now)?;
+    }
+    Ok(())
+}
+
+/// Everything a ticket page shows.
+pub struct TicketPage {
+    pub ticket: TicketRow,
+    pub requester: String,
+    pub assignee: Option<String>,
+    pub organization: String,
+    pub plan: String,
+    pub messages: Vec<MessageRow>,
+    pub attachments: Vec<AttachmentMeta>,
+    pub events: Vec<EventRow>,
+}
+
+/// Loads a ticket for `viewer`; notes (and their files and events) only for staff.
+pub fn page(
+    conn: &mut PgConnection,
+    viewer: Viewer,
+    number: i64,
+) -> Result<TicketPage, ServiceError> {
+    let ticket = q::ticket(conn, number)?
+        .filter(|t| viewer.sees(t))
+        .ok_or(ServiceError::NotFound)?;
+    let staff = viewer.is_staff();
+    let ids: Vec<i64> = std::iter::once(ticket.requester_id)
+        .chain(ticket.assignee_id)
+        .collect();
+    let names = q::user_names(conn, &ids)?;
+    let name_of = |id: i64| names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone());
+    Ok(TicketPage {
+        requester: name_of(ticket.requester_id).unwrap_or_default(),
+        assignee: ticket.assignee_id.and_then(name_of),
+        organization: q::organization_name(conn, ticket.organization_id)?,
+        plan: q::plan_name(conn, ticket.plan_id)?,
+        messages: q::messages_of(conn, number, staff)?,
+        attachments: q::attachments_of(conn, number, staff)?,
+        events: q::events_of(conn, number, staff)?,
+        ticket,
+    })
+}
+
+/// One page of a customer's ticket list (one row more than asked, to know whether there is a next page).
+pub fn list_for_customer(
+    conn: &mut PgConnection,
+    user: &UserRow,
+    org_id: i64,
+    role: MemberRole,
+    mut filter: ListFilter,
+) -> Result<Vec<TicketRow>, ServiceError> {
+    filter.organization_id = org_id;
+    filter.requester_id = if role.manages() { None } else { Some(user.id) };
+    Ok(q::list(conn, &filter)?)
+}
+
+/// A file for download: its metadata and bytes, after the ticket's access check.
+pub fn attachment(
+    conn: &mut PgConnection,
+    viewer: Viewer,
+    id: i64,
+) -> Result<(AttachmentMeta, Vec<u8>), ServiceError> {
+    let (meta, number, message_kind) =
+        q::attachment_meta(conn, id)?.ok_or(ServiceError::NotFound)?;
+    if message_kind == "note" && !viewer.is_staff() {
+        return Err(ServiceError::NotFound);
+    }
+    q::ticket(conn, number)?
+        .filter(|t| viewer.sees(t))
+        .ok_or(ServiceError::NotFound)?;
+    let data = q::attachment_data(conn, id)?;
+    Ok((meta, data))
+}

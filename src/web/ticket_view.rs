@@ -1,0 +1,200 @@
+//! The ticket page as templates see it, shared by the customer panel and the console.
+
+use chrono::{DateTime, Utc};
+
+use super::present::{self, body_html, exact, file_size, initials, machine};
+use crate::db::tickets::TicketRow;
+use crate::domain::sla::{self, ResponseClock, SlaState};
+use crate::domain::ticket::{Category, Priority, Status};
+use crate::i18n::Lang;
+use crate::services::tickets::TicketPage;
+
+pub struct FileView {
+    pub id: i64,
+    pub name: String,
+    pub size: String,
+}
+
+pub struct MessageView {
+    pub kind: String,
+    pub from_support: bool,
+    pub author: String,
+    pub initials: String,
+    pub time: String,
+    pub time_exact: String,
+    pub time_machine: String,
+    pub body_html: String,
+    pub files: Vec<FileView>,
+}
+
+pub struct Day {
+    pub label: String,
+    pub messages: Vec<MessageView>,
+}
+
+pub struct EventView {
+    pub kind: String,
+    pub text: String,
+    pub actor: String,
+    pub time_exact: String,
+    pub time_machine: String,
+}
+
+/// A ticket's identity and state, for list rows and page headers.
+#[derive(Clone)]
+pub struct TicketSummary {
+    pub number: i64,
+    pub display_number: String,
+    pub subject: String,
+    pub status: String,
+    pub status_label: String,
+    pub priority: String,
+    pub priority_label: String,
+    pub category: String,
+    pub category_label: String,
+    pub sla: String,
+    pub due_machine: Option<String>,
+    pub open: bool,
+    pub updated_relative: String,
+    pub updated_exact: String,
+    pub updated_machine: String,
+    pub created_exact: String,
+}
+
+impl TicketSummary {
+    pub fn new(lang: Lang, prefix: &str, t: &TicketRow, now: DateTime<Utc>) -> Self {
+        let status = Status::parse(&t.status);
+        let sla = status.map_or(SlaState::None, |s| sla::state(s, &clock(t), now));
+        TicketSummary {
+            number: t.number,
+            display_number: format!("{prefix}{}", t.number),
+            subject: t.subject.clone(),
+            status: t.status.clone(),
+            status_label: status.map(|s| s.label().to_string()).unwrap_or_default(),
+            priority: t.priority.clone(),
+            priority_label: Priority::parse(&t.priority)
+                .map(|p| p.label().to_string())
+                .unwrap_or_default(),
+            category: t.category.clone(),
+            category_label: Category::parse(&t.category)
+                .map(|c| c.label().to_string())
+                .unwrap_or_default(),
+            sla: sla.as_str().to_string(),
+            due_machine: match sla {
+                SlaState::Running | SlaState::AtRisk | SlaState::Breached
+                    if t.response_started_at.is_some() =>
+                {
+                    t.response_due_at.as_ref().map(machine)
+                }
+                _ => None,
+            },
+            open: status.is_some_and(Status::is_open),
+            updated_relative: present::relative(lang, &t.updated_at, now),
+            updated_exact: exact(&t.updated_at),
+            updated_machine: machine(&t.updated_at),
+            created_exact: exact(&t.created_at),
+        }
+    }
+}
+
+fn clock(t: &TicketRow) -> ResponseClock {
+    ResponseClock {
+        started_at: t.response_started_at,
+        due_at: t.response_due_at,
+        breached: t.response_breached,
+        ever_breached: t.ever_breached,
+    }
+}
+
+pub struct TicketView {
+    pub summary: TicketSummary,
+    pub version: i32,
+    pub requester: String,
+    pub assignee: Option<String>,
+    pub organization: String,
+    pub plan: String,
+    pub days: Vec<Day>,
+    pub files: Vec<FileView>,
+    pub events: Vec<EventView>,
+}
+
+impl TicketView {
+    pub fn new(lang: Lang, prefix: &str, p: TicketPage, now: DateTime<Utc>) -> Self {
+        let file_view = |a: &crate::db::tickets::AttachmentMeta| FileView {
+            id: a.id,
+            name: a.filename.clone(),
+            size: file_size(a.size_bytes),
+        };
+        let mut days: Vec<Day> = Vec::new();
+        for m in &p.messages {
+            let label = present::day(&m.created_at);
+            let author = m
+                .author_name
+                .clone()
+                .unwrap_or_else(|| lang.t("system-author"));
+            let view = MessageView {
+                kind: m.kind.clone(),
+                from_support: m.from_support,
+                initials: initials(&author),
+                author,
+                time: present::clock(&m.created_at),
+                time_exact: exact(&m.created_at),
+                time_machine: machine(&m.created_at),
+                body_html: body_html(&m.body),
+                files: p
+                    .attachments
+                    .iter()
+                    .filter(|a| a.message_id == m.id)
+                    .map(file_view)
+                    .collect(),
+            };
+            match days.last_mut() {
+                Some(d) if d.label == label => d.messages.push(view),
+                _ => days.push(Day {
+                    label,
+                    messages: vec![view],
+                }),
+            }
+        }
+        let names: Vec<(i64, String)> =
+            std::iter::once((p.ticket.requester_id, p.requester.clone()))
+                .chain(p.ticket.assignee_id.zip(p.assignee.clone()))
+                .collect();
+        let events = p
+            .events
+            .iter()
+            .map(|e| {
+                // Assignment details name agents by id; the actor's name is known for each row.
+                let lookup = |id: i64| {
+                    names
+                        .iter()
+                        .find(|(i, _)| *i == id)
+                        .map(|(_, n)| n.clone())
+                        .or_else(|| e.actor_name.clone())
+                        .unwrap_or_else(|| lang.t("someone"))
+                };
+                EventView {
+                    kind: e.kind.clone(),
+                    text: present::event_text(lang, e, &lookup),
+                    actor: e
+                        .actor_name
+                        .clone()
+                        .unwrap_or_else(|| lang.t("system-author")),
+                    time_exact: exact(&e.created_at),
+                    time_machine: machine(&e.created_at),
+                }
+            })
+            .collect();
+        TicketView {
+            summary: TicketSummary::new(lang, prefix, &p.ticket, now),
+            version: p.ticket.version,
+            files: p.attachments.iter().map(file_view).collect(),
+            requester: p.requester,
+            assignee: p.assignee,
+            organization: p.organization,
+            plan: p.plan,
+            days,
+            events,
+        }
+    }
+}
