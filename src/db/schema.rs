@@ -79,6 +79,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         closed_at -> Nullable<Timestamptz>,
+        priority_rank -> Int2,
+        customer_version -> Int4,
     }
 }
 

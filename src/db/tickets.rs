@@ -28,6 +28,7 @@ pub struct TicketRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    pub customer_version: i32,
 }
 
 #[derive(Insertable)]
@@ -349,7 +350,7 @@ pub fn list(conn: &mut PgConnection, f: &ListFilter) -> QueryResult<Vec<TicketRo
 }
 
 /// `%text%` with the LIKE wildcards in `text` taken literally.
-fn like_pattern(text: &str) -> String {
+pub(crate) fn like_pattern(text: &str) -> String {
     let escaped = text
         .replace('\\', "\\\\")
         .replace('%', "\\%")

@@ -30,6 +30,9 @@ pub enum ServiceError {
     /// Refused by the ticket state machine (catalog key): 409 with the ticket page.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// The reply was drafted before the customer's latest message: not sent, shown for confirmation.
+    #[error("stale: the customer wrote since the form was loaded")]
+    Stale,
     #[error("not found")]
     NotFound,
     #[error(transparent)]

@@ -190,10 +190,24 @@ pub fn act(
     message: Option<Message>,
     now: DateTime<Utc>,
 ) -> Result<Transition, ServiceError> {
+    act_guarded(conn, viewer, number, action, message, now, |_| Ok(()))
+}
+
+/// Like [`act`], with `guard` looking at the locked ticket first (e.g. the stale-reply check).
+pub fn act_guarded(
+    conn: &mut PgConnection,
+    viewer: Viewer,
+    number: i64,
+    action: Action,
+    message: Option<Message>,
+    now: DateTime<Utc>,
+    guard: impl FnOnce(&TicketRow) -> Result<(), ServiceError>,
+) -> Result<Transition, ServiceError> {
     conn.transaction(|conn| {
         let row = q::ticket_for_update(conn, number)?
             .filter(|t| viewer.sees(t))
             .ok_or(ServiceError::NotFound)?;
+        guard(&row)?;
         let state = state_of(&row)?;
         let transition = ticket::apply(&state, viewer.actor(), action)
             .map_err(|r| ServiceError::Conflict(r.key()))?;
@@ -249,6 +263,7 @@ struct TicketUpdate {
     response_breached: bool,
     last_support_reply_at: Option<DateTime<Utc>>,
     last_customer_message_at: DateTime<Utc>,
+    customer_version: i32,
     updated_at: DateTime<Utc>,
     closed_at: Option<DateTime<Utc>>,
 }
@@ -296,6 +311,11 @@ fn write_ticket(
                 now
             } else {
                 row.last_customer_message_at
+            },
+            customer_version: if customer_message {
+                row.version + 1
+            } else {
+                row.customer_version
             },
             updated_at: now,
             closed_at,
@@ -414,4 +434,62 @@ pub fn attachment(
         .ok_or(ServiceError::NotFound)?;
     let data = q::attachment_data(conn, id)?;
     Ok((meta, data))
+}
+
+/// A public reply or internal note from support. With `version` (the ticket version the
+/// form was drafted on), a public reply older than the customer's latest message is not
+/// sent: [`ServiceError::Stale`].
+pub fn support_message(
+    conn: &mut PgConnection,
+    staff_id: i64,
+    number: i64,
+    internal: bool,
+    message: Message,
+    version: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<Transition, ServiceError> {
+    let action = if internal {
+        Action::AgentNote
+    } else {
+        Action::AgentReply
+    };
+    let guard = |row: &TicketRow| match version {
+        Some(v) if !internal && v < row.customer_version => Err(ServiceError::Stale),
+        _ => Ok(()),
+    };
+    act_guarded(
+        conn,
+        Viewer::Staff { user_id: staff_id },
+        number,
+        action,
+        Some(message),
+        now,
+        guard,
+    )
+}
+
+/// Assigns the ticket to an active staff member, or unassigns it (`None`).
+pub fn assign(
+    conn: &mut PgConnection,
+    staff_id: i64,
+    number: i64,
+    agent: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Transition, ServiceError> {
+    if let Some(agent) = agent
+        && !crate::db::queue::is_active_agent(conn, agent)?
+    {
+        return Err(ServiceError::Malformed(vec![problem(
+            "agent",
+            "invalid-agent",
+        )]));
+    }
+    act(
+        conn,
+        Viewer::Staff { user_id: staff_id },
+        number,
+        Action::Assign(agent),
+        None,
+        now,
+    )
 }

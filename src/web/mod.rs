@@ -154,6 +154,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(customer::organization::create),
         )
         .route("/console", web::get().to(console::queue))
+        .route(
+            "/console/tickets/{number}",
+            web::get().to(console::ticket::show),
+        )
+        .route(
+            "/console/tickets/{number}/accept",
+            web::post().to(console::ticket::accept),
+        )
+        .service(
+            web::resource("/console/tickets/{number}/messages")
+                .post(console::ticket::message)
+                .app_data(web::PayloadConfig::new(upload::UPLOAD_LIMIT)),
+        )
+        .route(
+            "/console/tickets/{number}/close",
+            web::post().to(console::ticket::close),
+        )
+        .route(
+            "/console/tickets/{number}/assign",
+            web::post().to(console::ticket::assign),
+        )
+        .route(
+            "/console/tickets/{number}/priority",
+            web::post().to(console::ticket::priority),
+        )
+        .route(
+            "/console/tickets/{number}/category",
+            web::post().to(console::ticket::category),
+        )
         .service(
             web::resource("/admin/users")
                 .get(admin::users::list)

@@ -189,6 +189,11 @@ impl FormState {
         !self.errors.is_empty() || self.alert.is_some()
     }
 
+    pub fn set(&mut self, name: &'static str, value: String) {
+        self.values.retain(|(n, _)| *n != name);
+        self.values.push((name, value));
+    }
+
     pub fn add_error(&mut self, field: &'static str, message: String) {
         self.errors.push((field, message));
     }
@@ -215,6 +220,10 @@ impl FormState {
             }
             ServiceError::Conflict(key) => {
                 self.alert = Some(lang.t(key));
+                Ok(StatusCode::CONFLICT)
+            }
+            ServiceError::Stale => {
+                self.alert = Some(lang.t("reply-stale"));
                 Ok(StatusCode::CONFLICT)
             }
             ServiceError::NotFound => Err(AppError::NotFound),

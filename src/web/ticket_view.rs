@@ -62,6 +62,11 @@ pub struct TicketSummary {
 }
 
 impl TicketSummary {
+    /// The catalog key of the SLA badge.
+    pub fn sla_key(&self) -> String {
+        format!("sla-{}", self.sla)
+    }
+
     pub fn new(lang: Lang, prefix: &str, t: &TicketRow, now: DateTime<Utc>) -> Self {
         let status = Status::parse(&t.status);
         let sla = status.map_or(SlaState::None, |s| sla::state(s, &clock(t), now));

@@ -1,20 +1,176 @@
-//! The agent console. The queue itself arrives with the console issue.
+//! The agent console: the queue, most urgent first, and the ticket view to work it.
 
-use actix_web::HttpResponse;
+pub mod ticket;
+
+use actix_web::{HttpResponse, web};
 use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
 
-use super::AppError;
+use super::customer::tickets::Choice;
 use super::page::{Ctx, ok};
 use super::session::Staff;
+use super::ticket_view::TicketSummary;
+use super::{AppError, AppState, with_db};
+use crate::db::queue::{self, Counts, Cursor, QueueFilter, View};
+use crate::domain::ticket::{Category, Priority};
+
+const PAGE_SIZE: i64 = 25;
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct QueueQuery {
+    view: String,
+    priority: String,
+    category: String,
+    organization: String,
+    q: String,
+    after: String,
+}
+
+pub struct QueueRowView {
+    pub t: TicketSummary,
+    pub org_key: String,
+    pub org_name: String,
+    pub plan_name: String,
+    pub assignee: Option<String>,
+}
+
+pub struct ViewTab {
+    pub key: &'static str,
+    pub label_key: String,
+    pub count: Option<i64>,
+    pub current: bool,
+}
 
 #[derive(Template)]
 #[template(path = "console/queue.html")]
 struct QueuePage {
     ctx: Ctx,
+    view: &'static str,
+    tabs: Vec<ViewTab>,
+    rows: Vec<QueueRowView>,
+    query: QueueQuery,
+    next_link: Option<String>,
+    first_link: Option<String>,
+    priorities: Vec<Choice>,
+    categories: Vec<Choice>,
 }
 
-pub async fn queue(s: Staff, ctx: Ctx) -> Result<HttpResponse, AppError> {
+/// `T-1042`, `#1042` or `1042` → 1042.
+pub(crate) fn parse_number(q: &str, prefix: &str) -> Option<i64> {
+    let lower = q.trim().to_lowercase();
+    let rest = lower
+        .strip_prefix(&prefix.to_lowercase())
+        .or_else(|| lower.strip_prefix('#'))
+        .unwrap_or(&lower);
+    rest.parse().ok().filter(|n| *n > 0)
+}
+
+pub async fn queue(
+    state: web::Data<AppState>,
+    s: Staff,
+    ctx: Ctx,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let view = View::parse(&query.view).unwrap_or(View::Unassigned);
+    let now = Utc::now();
+    let prefix = state.settings.ticket_prefix.clone();
+    let text = query.q.trim().chars().take(200).collect::<String>();
+    let filter = QueueFilter {
+        view,
+        me: s.me.user.id,
+        priority: Priority::parse(&query.priority).map(|p| p.as_str().to_string()),
+        category: Category::parse(&query.category).map(|c| c.as_str().to_string()),
+        organization_key: Some(query.organization.trim().to_string()).filter(|k| !k.is_empty()),
+        number: parse_number(&text, &prefix),
+        text: (!text.is_empty()).then_some(text),
+        after: Cursor::decode(&query.after),
+        limit: PAGE_SIZE + 1,
+        now,
+    };
+    let me = s.me.user.id;
+    let (mut rows, counts): (Vec<queue::QueueRow>, Counts) = with_db(&state.pool, move |conn| {
+        let rows = queue::queue(conn, &filter)?;
+        Ok((rows, queue::counts(conn, me, now)?))
+    })
+    .await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let link = |after: Option<String>| {
+        let mut pairs: Vec<(&str, String)> = vec![("view", view.as_str().to_string())];
+        for (k, v) in [
+            ("priority", &query.priority),
+            ("category", &query.category),
+            ("organization", &query.organization),
+            ("q", &query.q),
+        ] {
+            if !v.is_empty() {
+                pairs.push((k, v.clone()));
+            }
+        }
+        if let Some(a) = after {
+            pairs.push(("after", a));
+        }
+        format!(
+            "/console?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    };
+    let next_link = if has_next {
+        rows.last()
+            .map(|r| link(Some(Cursor::of(view, r).encode())))
+    } else {
+        None
+    };
+    let first_link = (!query.after.is_empty()).then(|| link(None));
+    let tabs = View::ALL
+        .iter()
+        .map(|v| ViewTab {
+            key: v.as_str(),
+            label_key: format!("view-{}", v.as_str()),
+            count: match v {
+                View::Unassigned => Some(counts.unassigned),
+                View::Mine => Some(counts.mine),
+                View::Open => Some(counts.open),
+                View::Breached => Some(counts.breached),
+                View::Closed => None,
+            },
+            current: *v == view,
+        })
+        .collect();
+    let rows = rows
+        .into_iter()
+        .map(|r| QueueRowView {
+            t: TicketSummary::new(ctx.lang, &prefix, &r.ticket, now),
+            org_key: r.org_key,
+            org_name: r.org_name,
+            plan_name: r.plan_name,
+            assignee: r.assignee_name,
+        })
+        .collect();
     ok(&QueuePage {
+        view: view.as_str(),
+        tabs,
+        rows,
+        query,
+        next_link,
+        first_link,
+        priorities: Priority::ALL
+            .iter()
+            .map(|p| Choice {
+                key: p.as_str(),
+                label: p.label(),
+            })
+            .collect(),
+        categories: Category::ALL
+            .iter()
+            .map(|c| Choice {
+                key: c.as_str(),
+                label: c.label(),
+            })
+            .collect(),
         ctx: ctx.for_staff(&s),
     })
 }

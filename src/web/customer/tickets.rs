@@ -379,11 +379,7 @@ struct TicketPageView {
     form: FormState,
 }
 
-impl TicketPageView {
-    fn sla_key(&self) -> String {
-        format!("sla-{}", self.t.summary.sla)
-    }
-}
+impl TicketPageView {}
 
 fn number_of(path: &str) -> Result<i64, AppError> {
     path.parse::<i64>()

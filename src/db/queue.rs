@@ -1,0 +1,294 @@
+//! The agent queue: open tickets most urgent first, read with keyset pagination
+//! from partial indexes on open tickets (migration 4), and its count badges.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Int2, Int8, Text, Timestamptz};
+
+use super::schema::{organizations, plans, tickets, users};
+use super::tickets::TicketRow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Unassigned,
+    Mine,
+    Open,
+    Breached,
+    Closed,
+}
+
+impl View {
+    pub const ALL: [View; 5] = [
+        View::Unassigned,
+        View::Mine,
+        View::Open,
+        View::Breached,
+        View::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Unassigned => "unassigned",
+            View::Mine => "mine",
+            View::Open => "open",
+            View::Breached => "breached",
+            View::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Where the previous page ended: the sort key of its last row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    /// Open views: due time (`None` = no due time, sorted last), priority rank, number.
+    Open {
+        due: Option<DateTime<Utc>>,
+        rank: i16,
+        number: i64,
+    },
+    /// The closed view: closed time, number (newest first).
+    Closed {
+        closed_at: DateTime<Utc>,
+        number: i64,
+    },
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        match self {
+            Cursor::Open { due, rank, number } => format!(
+                "o.{}.{rank}.{number}",
+                due.map_or("inf".to_string(), |d| d.timestamp_micros().to_string())
+            ),
+            Cursor::Closed { closed_at, number } => {
+                format!("c.{}.{number}", closed_at.timestamp_micros())
+            }
+        }
+    }
+
+    pub fn decode(s: &str) -> Option<Cursor> {
+        let parts: Vec<&str> = s.split('.').collect();
+        match parts.as_slice() {
+            ["o", due, rank, number] => Some(Cursor::Open {
+                due: if *due == "inf" {
+                    None
+                } else {
+                    Some(DateTime::from_timestamp_micros(due.parse().ok()?)?)
+                },
+                rank: rank.parse().ok()?,
+                number: number.parse().ok()?,
+            }),
+            ["c", at, number] => Some(Cursor::Closed {
+                closed_at: DateTime::from_timestamp_micros(at.parse().ok()?)?,
+                number: number.parse().ok()?,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn of(view: View, t: &QueueRow) -> Cursor {
+        match view {
+            View::Closed => Cursor::Closed {
+                closed_at: t.ticket.closed_at.unwrap_or(t.ticket.updated_at),
+                number: t.ticket.number,
+            },
+            _ => Cursor::Open {
+                due: t.ticket.response_due_at,
+                rank: t.priority_rank,
+                number: t.ticket.number,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    pub view: View,
+    pub me: i64,
+    pub priority: Option<String>,
+    pub category: Option<String>,
+    pub organization_key: Option<String>,
+    pub number: Option<i64>,
+    /// Found in subjects and requester emails.
+    pub text: Option<String>,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct QueueRow {
+    pub ticket: TicketRow,
+    pub priority_rank: i16,
+    pub org_key: String,
+    pub org_name: String,
+    pub plan_name: String,
+    pub assignee_name: Option<String>,
+}
+
+const DUE_KEY: &str = "COALESCE(tickets.response_due_at, 'infinity')";
+
+pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueRow>> {
+    let mut q = tickets::table
+        .inner_join(organizations::table)
+        .inner_join(plans::table)
+        .left_join(users::table.on(users::id.nullable().eq(tickets::assignee_id)))
+        .into_boxed();
+    q = match f.view {
+        View::Closed => q.filter(tickets::status.eq("closed")),
+        View::Unassigned => q
+            .filter(tickets::status.ne("closed"))
+            .filter(tickets::assignee_id.is_null()),
+        View::Mine => q
+            .filter(tickets::status.ne("closed"))
+            .filter(tickets::assignee_id.eq(f.me)),
+        View::Open => q.filter(tickets::status.ne("closed")),
+        View::Breached => q.filter(tickets::status.ne("closed")).filter(
+            tickets::response_started_at
+                .is_not_null()
+                .and(tickets::response_breached.or(tickets::response_due_at.lt(f.now))),
+        ),
+    };
+    if let Some(p) = &f.priority {
+        q = q.filter(tickets::priority.eq(p.clone()));
+    }
+    if let Some(c) = &f.category {
+        q = q.filter(tickets::category.eq(c.clone()));
+    }
+    if let Some(key) = &f.organization_key {
+        q = q.filter(organizations::key.eq(key.clone()));
+    }
+    if let Some(text) = &f.text {
+        let pattern = super::tickets::like_pattern(text);
+        // The assignee already joins `users`: the requester search needs its own alias.
+        let requesters = diesel::alias!(users as requesters);
+        let by_requester = requesters
+            .filter(requesters.field(users::email).ilike(pattern.clone()))
+            .select(requesters.field(users::id));
+        let matches = tickets::subject
+            .ilike(pattern)
+            .or(tickets::requester_id.eq_any(by_requester));
+        q = match f.number {
+            Some(n) => q.filter(tickets::number.eq(n).or(matches)),
+            None => q.filter(matches),
+        };
+    } else if let Some(n) = f.number {
+        q = q.filter(tickets::number.eq(n));
+    }
+    match (&f.after, f.view) {
+        (Some(Cursor::Closed { closed_at, number }), View::Closed) => {
+            q = q.filter(
+                sql::<Bool>("(tickets.closed_at, tickets.number) < (")
+                    .bind::<Timestamptz, _>(*closed_at)
+                    .sql(", ")
+                    .bind::<Int8, _>(*number)
+                    .sql(")"),
+            );
+        }
+        (Some(Cursor::Open { due, rank, number }), view) if view != View::Closed => {
+            let due = due.map_or("infinity".to_string(), |d| d.to_rfc3339());
+            q = q.filter(
+                sql::<Bool>(&format!(
+                    "({DUE_KEY}, tickets.priority_rank, tickets.number) > (CAST("
+                ))
+                .bind::<Text, _>(due)
+                .sql(" AS timestamptz), ")
+                .bind::<Int2, _>(*rank)
+                .sql(", ")
+                .bind::<Int8, _>(*number)
+                .sql(")"),
+            );
+        }
+        _ => {}
+    }
+    q = match f.view {
+        View::Closed => q.order((tickets::closed_at.desc(), tickets::number.desc())),
+        _ => q.order((
+            sql::<Timestamptz>(DUE_KEY).asc(),
+            tickets::priority_rank.asc(),
+            tickets::number.asc(),
+        )),
+    };
+    q.limit(f.limit)
+        .select((
+            TicketRow::as_select(),
+            tickets::priority_rank,
+            organizations::key,
+            organizations::name,
+            plans::name,
+            users::name.nullable(),
+        ))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Copy, Default, QueryableByName)]
+pub struct Counts {
+    #[diesel(sql_type = BigInt)]
+    pub unassigned: i64,
+    #[diesel(sql_type = BigInt)]
+    pub mine: i64,
+    #[diesel(sql_type = BigInt)]
+    pub open: i64,
+    #[diesel(sql_type = BigInt)]
+    pub breached: i64,
+}
+
+/// Badges for the open views, in one pass over open tickets (the closed view has none).
+pub fn counts(conn: &mut PgConnection, me: i64, now: DateTime<Utc>) -> QueryResult<Counts> {
+    diesel::sql_query(
+        "SELECT count(*) FILTER (WHERE assignee_id IS NULL) AS unassigned,
+                count(*) FILTER (WHERE assignee_id = $1) AS mine,
+                count(*) AS open,
+                count(*) FILTER (WHERE response_started_at IS NOT NULL AND (response_breached OR response_due_at < $2)) AS breached
+         FROM tickets WHERE status <> 'closed'",
+    )
+    .bind::<Int8, _>(me)
+    .bind::<Timestamptz, _>(now)
+    .get_result(conn)
+}
+
+/// Other open tickets of an organization (the console's side card).
+pub fn other_open(
+    conn: &mut PgConnection,
+    org_id: i64,
+    except: i64,
+) -> QueryResult<Vec<TicketRow>> {
+    tickets::table
+        .filter(tickets::organization_id.eq(org_id))
+        .filter(tickets::status.ne("closed"))
+        .filter(tickets::number.ne(except))
+        .order(tickets::number.desc())
+        .limit(10)
+        .select(TicketRow::as_select())
+        .load(conn)
+}
+
+/// Active staff who can take tickets, by name.
+pub fn agents(conn: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
+    users::table
+        .filter(users::staff_role.is_not_null().and(users::active.eq(true)))
+        .order(users::name.asc())
+        .select((users::id, users::name))
+        .load(conn)
+}
+
+pub fn is_active_agent(conn: &mut PgConnection, user_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(
+            users::id
+                .eq(user_id)
+                .and(users::staff_role.is_not_null())
+                .and(users::active.eq(true)),
+        ),
+    ))
+    .get_result(conn)
+}
+
+pub fn requester_email(conn: &mut PgConnection, user_id: i64) -> QueryResult<String> {
+    users::table.find(user_id).select(users::email).first(conn)
+}

@@ -1,0 +1,374 @@
+//! `/console/tickets/{number}`: the whole ticket for support, and the actions on it.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::db::queue;
+use crate::domain::content::MessageBody;
+use crate::domain::ticket::{Action, Category, Priority};
+use crate::services::ServiceError;
+use crate::services::tickets::{self as svc, Message, Viewer};
+use crate::web::auth::Empty;
+use crate::web::csrf::CsrfForm;
+use crate::web::customer::tickets::Choice;
+use crate::web::page::{Ctx, FormState, render};
+use crate::web::session::Staff;
+use crate::web::ticket_view::{TicketSummary, TicketView};
+use crate::web::upload::UploadForm;
+use crate::web::{AppError, AppState, see_other, with_db};
+
+#[derive(Template)]
+#[template(path = "console/ticket.html")]
+struct ConsoleTicketPage {
+    ctx: Ctx,
+    t: TicketView,
+    requester_email: String,
+    others: Vec<TicketSummary>,
+    agents: Vec<(i64, String)>,
+    assignee_id: Option<i64>,
+    priorities: Vec<Choice>,
+    categories: Vec<Choice>,
+    form: FormState,
+    notice: Option<String>,
+}
+
+impl ConsoleTicketPage {
+    fn is_assignee(&self, id: &i64) -> bool {
+        self.assignee_id == Some(*id)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Notice {
+    taken: String,
+}
+
+fn number_of(path: &str) -> Result<i64, AppError> {
+    path.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(AppError::NotFound)
+}
+
+async fn page(
+    state: &AppState,
+    s: &Staff,
+    ctx: Ctx,
+    number: i64,
+    form: FormState,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let viewer = Viewer::Staff {
+        user_id: s.me.user.id,
+    };
+    let (p, email, others, agents) = with_db(&state.pool, move |conn| {
+        let p = svc::page(conn, viewer, number)?;
+        let email = queue::requester_email(conn, p.ticket.requester_id)?;
+        let others = queue::other_open(conn, p.ticket.organization_id, number)?;
+        Ok((p, email, others, queue::agents(conn)?))
+    })
+    .await?;
+    let now = Utc::now();
+    let prefix = &state.settings.ticket_prefix;
+    let assignee_id = p.ticket.assignee_id;
+    let mut form = form;
+    // A stale or refused reply is shown again on the current version, so sending it again goes through.
+    if form.v("version").is_empty() || status == StatusCode::CONFLICT {
+        form.set("version", p.ticket.version.to_string());
+    }
+    render(
+        status,
+        &ConsoleTicketPage {
+            others: others
+                .iter()
+                .map(|t| TicketSummary::new(ctx.lang, prefix, t, now))
+                .collect(),
+            t: TicketView::new(ctx.lang, prefix, p, now),
+            requester_email: email,
+            agents,
+            assignee_id,
+            priorities: Priority::ALL
+                .iter()
+                .map(|p| Choice {
+                    key: p.as_str(),
+                    label: p.label(),
+                })
+                .collect(),
+            categories: Category::ALL
+                .iter()
+                .map(|c| Choice {
+                    key: c.as_str(),
+                    label: c.label(),
+                })
+                .collect(),
+            form,
+            notice,
+            ctx: ctx.for_staff(s),
+        },
+    )
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    s: Staff,
+    ctx: Ctx,
+    path: web::Path<String>,
+    notice: web::Query<Notice>,
+) -> Result<HttpResponse, AppError> {
+    let number = number_of(&path)?;
+    let notice = if notice.taken.is_empty() {
+        None
+    } else {
+        let viewer = Viewer::Staff {
+            user_id: s.me.user.id,
+        };
+        let who = with_db(&state.pool, move |conn| {
+            Ok(svc::page(conn, viewer, number)?.assignee)
+        })
+        .await?;
+        Some(ctx.lang.t_args(
+            "accept-taken",
+            &[("name", who.unwrap_or_else(|| ctx.t("someone")).into())],
+        ))
+    };
+    page(
+        &state,
+        &s,
+        ctx,
+        number,
+        FormState::default(),
+        notice,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Runs a console action: success → 303 back to the ticket; a refusal → the page with the reason.
+async fn run(
+    state: &AppState,
+    s: &Staff,
+    ctx: Ctx,
+    number: i64,
+    form: FormState,
+    result: Result<(), ServiceError>,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        Ok(()) => Ok(see_other(&format!("/console/tickets/{number}"))),
+        Err(ServiceError::NotFound) => Err(AppError::NotFound),
+        Err(e) => {
+            let mut form = form;
+            let status = form.refuse(ctx.lang, e)?;
+            page(state, s, ctx, number, form, None, status).await
+        }
+    }
+}
+
+pub async fn accept(
+    state: web::Data<AppState>,
+    s: Staff,
+    ctx: Ctx,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let number = number_of(&path)?;
+    let viewer = Viewer::Staff {
+        user_id: s.me.user.id,
+    };
+    let result = with_db(&state.pool, move |conn| {
+        Ok(svc::act(conn, viewer, number, Action::Accept, None, Utc::now()).map(|_| ()))
+    })
+    .await?;
+    match result {
+        // Another agent got there first: back to the ticket, with who took it.
+        Err(ServiceError::Conflict("refusal-already-accepted")) => {
+            Ok(see_other(&format!("/console/tickets/{number}?taken=1")))
+        }
+        other => run(&state, &s, ctx, number, FormState::default(), other).await,
+    }
+}
+
+pub async fn message(
+    state: web::Data<AppState>,
+    s: Staff,
+    ctx: Ctx,
+    path: web::Path<String>,
+    form: UploadForm,
+) -> Result<HttpResponse, AppError> {
+    let number = number_of(&path)?;
+    let text = form.field("body");
+    let internal = form.field("internal") == "1";
+    let version_text = form.field("version");
+    let version = match version_text.trim() {
+        "" => None,
+        v => Some(
+            v.parse::<i32>()
+                .map_err(|_| AppError::BadRequest(String::new()))?,
+        ),
+    };
+    let mut state_form = FormState::with_values(vec![
+        ("body", text.clone()),
+        (
+            "internal",
+            if internal { "1".into() } else { String::new() },
+        ),
+    ]);
+    let body = match MessageBody::parse(&text) {
+        Ok(b) if form.file_problem.is_none() => b,
+        result => {
+            if let Err(key) = result {
+                state_form.add_error("body", ctx.t(key));
+            }
+            if let Some(problem) = form.file_problem {
+                state_form.add_error("attachments", ctx.t(problem.key()));
+            }
+            return page(
+                &state,
+                &s,
+                ctx,
+                number,
+                state_form,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let (staff_id, files) = (s.me.user.id, form.files);
+    let result = with_db(&state.pool, move |conn| {
+        Ok(svc::support_message(
+            conn,
+            staff_id,
+            number,
+            internal,
+            Message {
+                body: &body,
+                files: &files,
+            },
+            version,
+            Utc::now(),
+        )
+        .map(|_| ()))
+    })
+    .await?;
+    run(&state, &s, ctx, number, state_form, result).await
+}
+
+pub async fn close(
+    state: web::Data<AppState>,
+    s: Staff,
+    ctx: Ctx,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let number = number_of(&path)?;
+    let viewer = Viewer::Staff {
+        user_id: s.me.user.id,
+    };
+    let result = with_db(&state.pool, move |conn| {
+        Ok(svc::act(conn, viewer, number, Action::Resolve, None, Utc::now()).map(|_| ()))
+    })
+    .await?;
+    run(&state, &s, ctx, number, FormState::default(), result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AssignForm {
+    agent: String,
+}
+
+pub async fn assign(
+    state: web::Data<AppState>,
+    s: Staff,
+    ctx: Ctx,
+    path: web::Path<String>,
+    CsrfForm(f): CsrfForm<AssignForm>,
+) -> Result<HttpResponse, AppError> {
+    let number = number_of(&path)?;
+    let agent = match f.agent.trim() {
+        "" => None,
+        id => Some(
+            id.parse::<i64>()
+                .map_err(|_| AppError::BadRequest(ctx.t("invalid-agent")))?,
+        ),
+    };
+    let staff_id = s.me.user.id;
+    let result = with_db(&state.pool, move |conn| {
+        Ok(svc::assign(conn, staff_id, number, agent, Utc::now()).map(|_| ()))
+    })
+    .await?;
+    run(&state, &s, ctx, number, FormState::default(), result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PriorityForm {
+    priority: String,
+}
+
+pub async fn priority(
+    state: web::Data<AppState>,
+    s: Staff,
+    ctx: Ctx,
+    path: web::Path<String>,
+    CsrfForm(f): CsrfForm<PriorityForm>,
+) -> Result<HttpResponse, AppError> {
+    let number = number_of(&path)?;
+    let p = Priority::parse(&f.priority)
+        .ok_or_else(|| AppError::BadRequest(ctx.t("invalid-priority")))?;
+    let viewer = Viewer::Staff {
+        user_id: s.me.user.id,
+    };
+    let result = with_db(&state.pool, move |conn| {
+        Ok(svc::act(
+            conn,
+            viewer,
+            number,
+            Action::ChangePriority(p),
+            None,
+            Utc::now(),
+        )
+        .map(|_| ()))
+    })
+    .await?;
+    run(&state, &s, ctx, number, FormState::default(), result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CategoryForm {
+    category: String,
+}
+
+pub async fn category(
+    state: web::Data<AppState>,
+    s: Staff,
+    ctx: Ctx,
+    path: web::Path<String>,
+    CsrfForm(f): CsrfForm<CategoryForm>,
+) -> Result<HttpResponse, AppError> {
+    let number = number_of(&path)?;
+    let c = Category::parse(&f.category)
+        .ok_or_else(|| AppError::BadRequest(ctx.t("invalid-category")))?;
+    let viewer = Viewer::Staff {
+        user_id: s.me.user.id,
+    };
+    let result = with_db(&state.pool, move |conn| {
+        Ok(svc::act(
+            conn,
+            viewer,
+            number,
+            Action::ChangeCategory(c),
+            None,
+            Utc::now(),
+        )
+        .map(|_| ()))
+    })
+    .await?;
+    run(&state, &s, ctx, number, FormState::default(), result).await
+}
