@@ -409,13 +409,14 @@ mod tests {
     #[test]
     fn role_changes_follow_the_table() {
         use MembershipRefusal::*;
-        let table: &[(
+        type Row = (
             MemberRole,
             MemberRole,
             MemberRole,
             usize,
             Result<(), MembershipRefusal>,
-        )] = &[
+        );
+        let table: &[Row] = &[
             (Owner, Member, Admin, 1, Ok(())),
             (Owner, Member, Owner, 1, Ok(())),
             (Owner, Admin, Member, 1, Ok(())),

@@ -19,8 +19,15 @@ const ORGS: &[(&str, &str, &str)] = &[
     ("globex", "Globex Hosting", "basic"),
 ];
 
-/// (email, name, staff role, organization key, member role, description)
-const PEOPLE: &[(&str, &str, Option<&str>, Option<(&str, &str)>, &str)] = &[
+/// (email, name, staff role, organization key and member role, description)
+type DemoPerson = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<(&'static str, &'static str)>,
+    &'static str,
+);
+const PEOPLE: &[DemoPerson] = &[
     (
         "owner@acme.example",
         "Ana Owner",
@@ -83,8 +90,16 @@ const PEOPLE: &[(&str, &str, Option<&str>, Option<(&str, &str)>, &str)] = &[
 pub fn seed(conn: &mut PgConnection) -> Result<Vec<DemoLogin>, ServiceError> {
     let hash = passwords::hash(DEMO_PASSWORD);
     conn.transaction(|conn| {
-        if q::user_by_email(conn, PEOPLE[0].0)?.is_some() {
-            return Err(ServiceError::Refused("demo-already-seeded"));
+        // Any of its logins or organization keys taken: refuse as a whole, before writing anything.
+        for (email, ..) in PEOPLE {
+            if q::user_by_email(conn, email)?.is_some() {
+                return Err(ServiceError::Refused("demo-already-seeded"));
+            }
+        }
+        for (key, ..) in ORGS {
+            if q::org_key_taken(conn, key)? {
+                return Err(ServiceError::Refused("demo-already-seeded"));
+            }
         }
         let mut org_ids = Vec::new();
         for (key, name, plan) in ORGS {

@@ -358,7 +358,7 @@ fn write_events(
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     for event in &t.events {
-        let detail = serde_json::to_value(&event.detail).map_err(|e| {
+        let detail = serde_json::to_value(event.detail).map_err(|e| {
             ServiceError::Db(diesel::result::Error::SerializationError(Box::new(e)))
         })?;
         q::insert_event(conn, row, event.kind.as_str(), actor, detail, now)?;

@@ -7,7 +7,7 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{OnceLock, mpsc};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use supportdesk::config::Settings;
@@ -187,10 +187,7 @@ impl TestApp {
         let pool = db::build_pool(&server.url(&db_name), 4).expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState {
-            pool: pool.clone(),
-            settings: Arc::new(settings),
-        };
+        let state = AppState::new(pool, settings).expect("app state");
         // The server runs on its own thread and actix system, so dropping the test
         // runtime cannot strand it and Drop can stop it synchronously.
         let (tx, rx) = mpsc::channel();
@@ -202,11 +199,7 @@ impl TestApp {
             })
         });
         let handle = rx.recv().unwrap();
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let client = new_client();
         TestApp {
             addr,
             db_name,
@@ -223,6 +216,40 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
+
+    /// A second browser: its own cookie jar, same server.
+    pub fn new_browser(&self) -> Browser {
+        Browser {
+            addr: self.addr.clone(),
+            client: new_client(),
+        }
+    }
+
+    /// The default browser of this app.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            addr: self.addr.clone(),
+            client: self.client.clone(),
+        }
+    }
+
+    /// A connection to this test's database, for arranging and checking data.
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&server().url(&self.db_name)).expect("connect to the test database")
+    }
+
+    /// Creates a staff user directly (the CLI's `user add` path) and returns its id.
+    pub fn add_staff(&self, role: &str, email: &str, password: &str) -> i64 {
+        use supportdesk::services::{passwords, staff};
+        let input = staff::NewStaffInput {
+            name: format!("Staff {email}"),
+            email: email.into(),
+            password: password.into(),
+            role: role.into(),
+        };
+        let valid = staff::validate(&input).expect("valid staff");
+        staff::create(&mut self.conn(), &valid, &passwords::hash(password)).expect("create staff")
+    }
 }
 
 impl Drop for TestApp {
@@ -235,5 +262,108 @@ impl Drop for TestApp {
             let _ = thread.join();
         }
         server().drop_database(&self.db_name);
+    }
+}
+
+fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// One person's browser: a cookie jar that follows no redirects (tests assert them).
+#[derive(Clone)]
+pub struct Browser {
+    pub addr: String,
+    pub client: reqwest::Client,
+}
+
+/// A response read whole: status, `Location`, body.
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    async fn read(r: reqwest::Response) -> Page {
+        Page {
+            status: r.status().as_u16(),
+            location: r
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_string()),
+            body: r.text().await.unwrap(),
+        }
+    }
+
+    /// The value of the first hidden `csrf_token` input on the page.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("no csrf_token on the page:\n{}", self.body))
+            + marker.len();
+        let end = self.body[start..].find('"').unwrap();
+        self.body[start..start + end].to_string()
+    }
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Page::read(self.client.get(self.url(path)).send().await.expect("GET")).await
+    }
+
+    /// POSTs a form exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Page::read(
+            self.client
+                .post(self.url(path))
+                .form(fields)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    /// POSTs a form with the session's CSRF token taken from `form_page` (a GET of that page first).
+    pub async fn post_from(&self, form_page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.get(form_page).await.csrf();
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// POSTs a form with the CSRF token from `/login` (any page with a form works; the token is per session).
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_from("/login", path, fields).await
+    }
+
+    pub async fn signup(&self, org_key: &str, email: &str, password: &str) -> Page {
+        self.post(
+            "/signup",
+            &[
+                ("organization", &format!("Org {org_key}")),
+                ("organization_key", org_key),
+                ("name", &format!("Person {email}")),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Page {
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
     }
 }

@@ -152,7 +152,7 @@ staff-deactivate-confirm = They can no longer log in, and any open session ends 
 staff-deactivated = The staff member was deactivated.
 staff-activated = The staff member was reactivated.
 refused-deactivate-self = You cannot deactivate your own account.
-demo-already-seeded = The demo data is already there.
+demo-already-seeded = The demo data is already there. One of its logins or organization keys exists.
 
 ## Ticket rules
 refusal-not-allowed = You cannot do that on this ticket.
