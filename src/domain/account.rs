@@ -84,9 +84,18 @@ impl fmt::Display for Email {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonName(String);
 
+/// Control characters (NUL, line breaks…) folded into spaces: they come only from tampered forms.
+fn fold_controls(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 impl PersonName {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        let name = input.trim();
+        let folded = fold_controls(input);
+        let name = folded.trim();
         if name.is_empty() {
             Err(Invalid::NameEmpty)
         } else if name.chars().count() > NAME_MAX {
@@ -134,7 +143,8 @@ pub struct OrgName(String);
 
 impl OrgName {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        let name = input.trim();
+        let folded = fold_controls(input);
+        let name = folded.trim();
         if name.is_empty() {
             Err(Invalid::OrgNameEmpty)
         } else if name.chars().count() > NAME_MAX {
@@ -376,6 +386,8 @@ mod tests {
             Invalid::NameTooLong
         );
         assert_eq!(PersonName::parse(" Ana ").unwrap().as_str(), "Ana");
+        assert_eq!(PersonName::parse("\0").unwrap_err(), Invalid::NameEmpty);
+        assert_eq!(OrgName::parse("A\0B").unwrap().as_str(), "A B");
         assert_eq!(OrgName::parse("").unwrap_err(), Invalid::OrgNameEmpty);
         assert!(OrgKey::parse("acme-co_2").is_ok());
         for bad in ["a", "Acme", "acme co", "acme.co", "ácme", &"a".repeat(51)] {

@@ -16,12 +16,12 @@ pub struct Subject(String);
 
 impl Subject {
     pub fn parse(input: &str) -> Result<Self, &'static str> {
-        // Line breaks in a subject would only come from a tampered form: fold them into spaces.
-        let s: String = input
-            .trim()
+        // Control characters (line breaks, NUL…) only come from a tampered form: fold them into spaces, then trim.
+        let folded: String = input
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
+        let s = folded.trim().to_string();
         match s.chars().count() {
             0 => Err("invalid-subject-empty"),
             n if n > SUBJECT_MAX => Err("invalid-subject-long"),
@@ -41,6 +41,12 @@ pub struct MessageBody(String);
 impl MessageBody {
     pub fn parse(input: &str) -> Result<Self, &'static str> {
         let s = input.replace("\r\n", "\n").replace('\r', "\n");
+        // Line breaks and tabs are text; other control characters (NUL…) cannot be typed or stored.
+        if s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+        {
+            return Err("invalid-body-control");
+        }
         let s = s.trim_end().trim_start_matches(['\n', ' ', '\t']);
         match s.chars().count() {
             0 => Err("invalid-body-empty"),
@@ -103,14 +109,26 @@ impl FileKind {
     }
 }
 
-/// HTML or SVG passed off as text: refused, so a "text file" can never be a page.
+/// HTML, SVG or XML passed off as text: refused, so a "text file" can never be a page
+/// however it starts (byte-order mark, comment, any tag).
 fn looks_like_markup(bytes: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)])
-        .trim_start()
-        .to_ascii_lowercase();
-    ["<!doctype html", "<html", "<svg", "<?xml", "<script"]
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_ascii_lowercase();
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    let tag_start = head.starts_with('<')
+        && head[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '!' || c == '?');
+    tag_start
+        || [
+            "<script",
+            "<html",
+            "<body",
+            "<svg",
+            "<iframe",
+            "<object",
+            "<embed",
+            "javascript:",
+        ]
         .iter()
-        .any(|m| head.starts_with(m))
+        .any(|m| head.contains(m))
 }
 
 /// A file name safe to store and to send back in `Content-Disposition`: no path,
@@ -147,6 +165,8 @@ mod tests {
             Err("invalid-subject-long")
         );
         assert_eq!(Subject::parse("a\nb").unwrap().as_str(), "a b");
+        assert_eq!(Subject::parse("\u{7}\u{1b}"), Err("invalid-subject-empty"));
+        assert_eq!(Subject::parse("a\0b").unwrap().as_str(), "a b");
         // Characters, not bytes.
         assert!(Subject::parse(&"س".repeat(200)).is_ok());
     }
@@ -160,6 +180,8 @@ mod tests {
             "hello\nworld"
         );
         assert_eq!(MessageBody::parse(" \n\t"), Err("invalid-body-empty"));
+        assert_eq!(MessageBody::parse("a\tb").unwrap().as_str(), "a\tb");
+        assert_eq!(MessageBody::parse("a\0b"), Err("invalid-body-control"));
         assert!(MessageBody::parse(&"x".repeat(20_000)).is_ok());
         assert_eq!(
             MessageBody::parse(&"x".repeat(20_001)),
@@ -185,6 +207,10 @@ mod tests {
         assert_eq!(FileKind::sniff(b"MZ\x90\x00\x03"), None, "an executable");
         assert_eq!(FileKind::sniff(b"<html><script>alert(1)</script>"), None);
         assert_eq!(FileKind::sniff(b"  <svg onload=alert(1)>"), None);
+        assert_eq!(FileKind::sniff("\u{feff}<body onload=x>".as_bytes()), None);
+        assert_eq!(FileKind::sniff(b"<!-- hi --><p>x"), None);
+        assert_eq!(FileKind::sniff(b"log: see <script>x</script>"), None);
+        assert_eq!(FileKind::sniff(b"a < b and c > d"), Some(FileKind::Text));
         assert_eq!(
             FileKind::sniff(b"GIF89a"),
             Some(FileKind::Text),

@@ -203,3 +203,36 @@ impl TicketView {
         }
     }
 }
+
+/// A ticket search box's text: a number (`T-1042`, `#1042`, `1042`) and/or text to find;
+/// control characters dropped (they cannot be typed, and PostgreSQL refuses NUL), 200 characters at most.
+pub fn search_terms(q: &str, prefix: &str) -> (Option<i64>, Option<String>) {
+    let text: String = q.chars().filter(|c| !c.is_control()).take(200).collect();
+    let text = text.trim();
+    let lower = text.to_lowercase();
+    let digits = lower
+        .strip_prefix(&prefix.to_lowercase())
+        .or_else(|| lower.strip_prefix('#'))
+        .unwrap_or(&lower);
+    let number = digits.parse::<i64>().ok().filter(|n| *n > 0);
+    (number, (!text.is_empty()).then(|| text.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_terms;
+
+    #[test]
+    fn searches_read_numbers_and_text() {
+        assert_eq!(
+            search_terms(" T-1042 ", "T-"),
+            (Some(1042), Some("T-1042".into()))
+        );
+        assert_eq!(search_terms("#7", "T-"), (Some(7), Some("#7".into())));
+        assert_eq!(
+            search_terms("disk\0 full", "T-"),
+            (None, Some("disk full".into()))
+        );
+        assert_eq!(search_terms("  ", "T-"), (None, None));
+    }
+}

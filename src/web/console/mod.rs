@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::customer::tickets::Choice;
 use super::page::{Ctx, ok};
 use super::session::Staff;
-use super::ticket_view::TicketSummary;
+use super::ticket_view::{TicketSummary, search_terms};
 use super::{AppError, AppState, with_db};
 use crate::db::queue::{self, Counts, Cursor, QueueFilter, View};
 use crate::domain::ticket::{Category, Priority};
@@ -57,16 +57,6 @@ struct QueuePage {
     categories: Vec<Choice>,
 }
 
-/// `T-1042`, `#1042` or `1042` → 1042.
-pub(crate) fn parse_number(q: &str, prefix: &str) -> Option<i64> {
-    let lower = q.trim().to_lowercase();
-    let rest = lower
-        .strip_prefix(&prefix.to_lowercase())
-        .or_else(|| lower.strip_prefix('#'))
-        .unwrap_or(&lower);
-    rest.parse().ok().filter(|n| *n > 0)
-}
-
 pub async fn queue(
     state: web::Data<AppState>,
     s: Staff,
@@ -77,15 +67,15 @@ pub async fn queue(
     let view = View::parse(&query.view).unwrap_or(View::Unassigned);
     let now = Utc::now();
     let prefix = state.settings.ticket_prefix.clone();
-    let text = query.q.trim().chars().take(200).collect::<String>();
+    let (number, text) = search_terms(&query.q, &prefix);
     let filter = QueueFilter {
         view,
         me: s.me.user.id,
         priority: Priority::parse(&query.priority).map(|p| p.as_str().to_string()),
         category: Category::parse(&query.category).map(|c| c.as_str().to_string()),
         organization_key: Some(query.organization.trim().to_string()).filter(|k| !k.is_empty()),
-        number: parse_number(&text, &prefix),
-        text: (!text.is_empty()).then_some(text),
+        number,
+        text,
         after: Cursor::decode(&query.after),
         limit: PAGE_SIZE + 1,
         now,

@@ -15,7 +15,7 @@ use crate::web::auth::Empty;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{Ctx, FormState, ok, render};
 use crate::web::session::Customer;
-use crate::web::ticket_view::{TicketSummary, TicketView};
+use crate::web::ticket_view::{TicketSummary, TicketView, search_terms};
 use crate::web::upload::UploadForm;
 use crate::web::{AppError, AppState, see_other, with_db};
 
@@ -130,17 +130,6 @@ fn categories() -> Vec<Choice> {
         .collect()
 }
 
-/// `T-1042`, `t-1042`, `#1042` or `1042` → 1042.
-fn parse_number(q: &str, prefix: &str) -> Option<i64> {
-    let q = q.trim();
-    let lower = q.to_lowercase();
-    let rest = lower
-        .strip_prefix(&prefix.to_lowercase())
-        .or_else(|| lower.strip_prefix('#'))
-        .unwrap_or(&lower);
-    rest.parse().ok().filter(|n| *n > 0)
-}
-
 pub async fn list(
     state: web::Data<AppState>,
     c: Customer,
@@ -158,7 +147,6 @@ pub async fn list(
     let status = keep(&query.status, Status::parse(&query.status).is_some());
     let priority = keep(&query.priority, Priority::parse(&query.priority).is_some());
     let category = keep(&query.category, Category::parse(&query.category).is_some());
-    let text = query.q.trim().chars().take(200).collect::<String>();
     let page_size = query
         .page_size
         .parse::<i64>()
@@ -166,18 +154,19 @@ pub async fn list(
         .clamp(1, MAX_PAGE_SIZE);
     let page = query.page.parse::<i64>().unwrap_or(1).clamp(1, MAX_PAGE);
     let prefix = state.settings.ticket_prefix.clone();
+    let (number, text) = search_terms(&query.q, &prefix);
     let filter = ListFilter {
         status: status.clone(),
         priority: priority.clone(),
         category: category.clone(),
-        number: parse_number(&text, &prefix),
-        text: (!text.is_empty()).then(|| text.clone()),
+        number,
+        text: text.clone(),
         sort_created: query.sort == "created",
         offset: (page - 1) * page_size,
         limit: page_size + 1,
         ..Default::default()
     };
-    let filtered = status.is_some() || priority.is_some() || category.is_some() || !text.is_empty();
+    let filtered = status.is_some() || priority.is_some() || category.is_some() || text.is_some();
     let (user, org_id, role, user_id) = (c.me.user.clone(), c.org.org.id, c.role, c.me.user.id);
     let (mut rows, hidden) = with_db(&state.pool, move |conn| {
         let rows = svc::list_for_customer(conn, &user, org_id, role, filter)?;
