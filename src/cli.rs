@@ -174,8 +174,19 @@ fn serve(settings: Settings, bind: Option<String>) -> CliResult {
         if settings.demo {
             seed_demo_if_empty(&pool)?;
         }
+        let settings_jobs = settings.jobs;
         let state = web::AppState::new(pool, settings)?;
         actix_web::rt::System::new().block_on(async move {
+            let scheduler = if settings_jobs {
+                Some(
+                    jobs::scheduler::start(state.pool.clone(), state.settings.clone())
+                        .await
+                        .map_err(std::io::Error::other)?,
+                )
+            } else {
+                tracing::info!("SUPPORTDESK_JOBS=off: this process only serves");
+                None
+            };
             let server = web::build_server(state, listener, None)?;
             let handle = server.handle();
             actix_web::rt::spawn(async move {
@@ -183,7 +194,11 @@ fn serve(settings: Settings, bind: Option<String>) -> CliResult {
                 tracing::info!("shutting down: draining in-flight requests");
                 handle.stop(true).await;
             });
-            server.await
+            let served = server.await;
+            if let Some(mut scheduler) = scheduler {
+                let _ = scheduler.shutdown().await;
+            }
+            served
         })?;
         Ok(())
     })();
@@ -271,10 +286,7 @@ fn seed_demo_if_empty(pool: &db::PgPool) -> CliResult {
 
 fn run_jobs(settings: &Settings, at: DateTime<Utc>) -> CliResult {
     with_pool(settings, |pool| {
-        let reports = jobs::run_all(pool, at);
-        if reports.is_empty() {
-            println!("jobs: no jobs are defined yet (at {})", at.to_rfc3339());
-        }
+        let reports = jobs::run_all(pool, settings, at, jobs::LockWait::Wait)?;
         for report in reports {
             println!("{}: {}", report.job, report.summary);
         }

@@ -113,6 +113,8 @@ fn clock(t: &TicketRow) -> ResponseClock {
 
 pub struct TicketView {
     pub summary: TicketSummary,
+    /// When the ticket closes by itself if the customer does not write (awaiting the customer only).
+    pub auto_close_at: Option<String>,
     pub version: i32,
     pub requester: String,
     pub assignee: Option<String>,
@@ -124,7 +126,20 @@ pub struct TicketView {
 }
 
 impl TicketView {
-    pub fn new(lang: Lang, prefix: &str, p: TicketPage, now: DateTime<Utc>) -> Self {
+    /// `auto_close_hours`: to say when a ticket awaiting the customer closes by itself.
+    pub fn new(
+        lang: Lang,
+        prefix: &str,
+        auto_close_hours: u32,
+        p: TicketPage,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let auto_close_at = match (p.ticket.status.as_str(), p.ticket.last_support_reply_at) {
+            ("awaiting_customer", Some(at)) => Some(exact(
+                &(at + chrono::Duration::hours(i64::from(auto_close_hours))),
+            )),
+            _ => None,
+        };
         let file_view = |a: &crate::db::tickets::AttachmentMeta| FileView {
             id: a.id,
             name: a.filename.clone(),
@@ -192,6 +207,7 @@ impl TicketView {
             .collect();
         TicketView {
             summary: TicketSummary::new(lang, prefix, &p.ticket, now),
+            auto_close_at,
             version: p.ticket.version,
             files: p.attachments.iter().map(file_view).collect(),
             requester: p.requester,

@@ -233,6 +233,11 @@ impl TestApp {
         }
     }
 
+    /// A small pool on this test's database (for calling library code such as the jobs).
+    pub fn pool(&self) -> supportdesk::db::PgPool {
+        db::build_pool(&server().url(&self.db_name), 4).expect("pool")
+    }
+
     /// A connection to this test's database, for arranging and checking data.
     pub fn conn(&self) -> PgConnection {
         PgConnection::establish(&server().url(&self.db_name)).expect("connect to the test database")

@@ -88,7 +88,7 @@ async fn page(
                 .iter()
                 .map(|t| TicketSummary::new(ctx.lang, prefix, t, now))
                 .collect(),
-            t: TicketView::new(ctx.lang, prefix, p, now),
+            t: TicketView::new(ctx.lang, prefix, state.settings.auto_close_hours, p, now),
             requester_email: email,
             agents,
             assignee_id,

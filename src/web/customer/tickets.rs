@@ -390,7 +390,13 @@ async fn ticket_page(
         Ok(svc::page(conn, viewer, number)?)
     })
     .await?;
-    let t = TicketView::new(ctx.lang, &state.settings.ticket_prefix, page, Utc::now());
+    let t = TicketView::new(
+        ctx.lang,
+        &state.settings.ticket_prefix,
+        state.settings.auto_close_hours,
+        page,
+        Utc::now(),
+    );
     render(
         status,
         &TicketPageView {

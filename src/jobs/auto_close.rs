@@ -1,0 +1,112 @@
+//! Auto-close: tickets awaiting the customer whose last public support reply is at least
+//! `SUPPORTDESK_AUTO_CLOSE_HOURS` old (a customer message would have moved them out of
+//! awaiting_customer) are closed with reason `auto`, a system message and their events,
+//! 1,000 per statement. The events come from the state machine, not from here.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Jsonb, Text, Timestamptz};
+
+use crate::domain::ticket::{self, Action, Actor, Category, Priority, Status, TicketState};
+
+pub const BATCH: i64 = 1000;
+
+/// The system message left in the thread.
+pub fn message(hours: u32) -> String {
+    format!(
+        "Closed automatically after {hours} hours without a reply. Send a message to reopen it."
+    )
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    closed: i64,
+}
+
+/// The statement: pick due tickets (skipping rows another transaction holds), close them, and write
+/// the message and the events for exactly the rows closed.
+pub const CLOSE_DUE: &str = "
+WITH due AS (
+    SELECT number FROM tickets
+    WHERE status = 'awaiting_customer' AND last_support_reply_at <= $1
+    ORDER BY last_support_reply_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+), closed AS (
+    UPDATE tickets t SET status = 'closed', close_reason = 'auto', closed_at = $3, updated_at = $3,
+        version = t.version + 1, response_started_at = NULL, response_due_at = NULL,
+        response_breached = FALSE, last_support_reply_at = NULL
+    FROM due WHERE t.number = due.number AND t.status = 'awaiting_customer'
+    RETURNING t.number, t.organization_id
+), messages_written AS (
+    INSERT INTO messages (ticket_number, organization_id, author_id, kind, from_support, body, created_at)
+    SELECT number, organization_id, NULL, 'system', TRUE, $4, $3 FROM closed
+), events_written AS (
+    INSERT INTO ticket_events (ticket_number, organization_id, kind, actor_id, detail, created_at)
+    SELECT closed.number, closed.organization_id, e.kind, NULL, e.detail, $3
+    FROM closed CROSS JOIN unnest($5::text[], $6::jsonb[]) WITH ORDINALITY AS e(kind, detail, ord)
+    ORDER BY closed.number, e.ord
+)
+SELECT count(*) AS closed FROM closed";
+
+/// Closes every due ticket as of `at`; returns how many.
+pub fn run(conn: &mut PgConnection, at: DateTime<Utc>, hours: u32) -> QueryResult<i64> {
+    // What an auto-close writes, asked of the state machine once: the events do not
+    // depend on the ticket's priority, category or assignee.
+    let sample = TicketState {
+        status: Status::AwaitingCustomer,
+        priority: Priority::Normal,
+        category: Category::Technical,
+        assignee: None,
+    };
+    let transition = ticket::apply(&sample, Actor::System, Action::AutoClose)
+        .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
+    let kinds: Vec<String> = transition
+        .events
+        .iter()
+        .map(|e| e.kind.as_str().to_string())
+        .collect();
+    let details: Vec<serde_json::Value> = transition
+        .events
+        .iter()
+        .map(|e| serde_json::to_value(e.detail).unwrap_or_default())
+        .collect();
+    let cutoff = at - Duration::hours(i64::from(hours));
+    let body = message(hours);
+    let mut total = 0;
+    loop {
+        let n = conn.transaction(|conn| {
+            diesel::sql_query(CLOSE_DUE)
+                .bind::<Timestamptz, _>(cutoff)
+                .bind::<BigInt, _>(BATCH)
+                .bind::<Timestamptz, _>(at)
+                .bind::<Text, _>(&body)
+                .bind::<Array<Text>, _>(&kinds)
+                .bind::<Array<Jsonb>, _>(&details)
+                .get_result::<Count>(conn)
+                .map(|c| c.closed)
+        })?;
+        total += n;
+        if n < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// The query plan of the due-ticket scan, for tests and benchmarks.
+pub fn explain(conn: &mut PgConnection, at: DateTime<Utc>, hours: u32) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let cutoff = at - Duration::hours(i64::from(hours));
+    let lines: Vec<Line> = diesel::sql_query(
+        "EXPLAIN SELECT number FROM tickets WHERE status = 'awaiting_customer' AND last_support_reply_at <= $1 ORDER BY last_support_reply_at LIMIT $2",
+    )
+    .bind::<Timestamptz, _>(cutoff)
+    .bind::<Integer, _>(BATCH as i32)
+    .load(conn)?;
+    Ok(lines.into_iter().map(|l| l.line).collect())
+}
