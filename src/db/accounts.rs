@@ -305,3 +305,10 @@ pub fn clear_login_failures(conn: &mut PgConnection, email: &str) -> QueryResult
         .execute(conn)
         .map(|_| ())
 }
+
+pub fn org_key_by_id(conn: &mut PgConnection, id: i64) -> QueryResult<String> {
+    organizations::table
+        .find(id)
+        .select(organizations::key)
+        .first(conn)
+}

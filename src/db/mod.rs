@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod embedded;
+pub mod plans;
 pub mod queue;
 pub mod schema;
 pub mod tickets;

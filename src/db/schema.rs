@@ -11,6 +11,8 @@ diesel::table! {
         public -> Bool,
         position -> Int4,
         created_at -> Timestamptz,
+        calendar_id -> Int8,
+        custom_for_organization_id -> Nullable<Int8>,
     }
 }
 
@@ -81,6 +83,58 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         priority_rank -> Int2,
         customer_version -> Int4,
+        quota_exempt -> Bool,
+    }
+}
+
+diesel::table! {
+    calendars (id) {
+        id -> Int8,
+        key -> Text,
+        name -> Text,
+        time_zone -> Text,
+        always_open -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calendar_hours (id) {
+        id -> Int8,
+        calendar_id -> Int8,
+        weekday -> Int2,
+        opens -> Time,
+        closes -> Time,
+    }
+}
+
+diesel::table! {
+    calendar_holidays (calendar_id, day) {
+        calendar_id -> Int8,
+        day -> Date,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    plan_priorities (plan_id, priority) {
+        plan_id -> Int8,
+        priority -> Text,
+        available -> Bool,
+        monthly_quota -> Nullable<Int4>,
+        response_minutes -> Nullable<Int4>,
+        resolution_minutes -> Nullable<Int4>,
+    }
+}
+
+diesel::table! {
+    organization_plan_changes (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        from_plan_id -> Nullable<Int8>,
+        to_plan_id -> Int8,
+        changed_by -> Nullable<Int8>,
+        changed_at -> Timestamptz,
     }
 }
 
@@ -124,6 +178,10 @@ diesel::table! {
 }
 
 diesel::joinable!(organizations -> plans (plan_id));
+diesel::joinable!(plans -> calendars (calendar_id));
+diesel::joinable!(calendar_hours -> calendars (calendar_id));
+diesel::joinable!(calendar_holidays -> calendars (calendar_id));
+diesel::joinable!(plan_priorities -> plans (plan_id));
 diesel::joinable!(tickets -> organizations (organization_id));
 diesel::joinable!(tickets -> plans (plan_id));
 diesel::joinable!(messages -> tickets (ticket_number));
@@ -142,4 +200,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     attachments,
     ticket_events,
+    calendars,
+    calendar_hours,
+    calendar_holidays,
+    plan_priorities,
+    organization_plan_changes,
 );

@@ -41,6 +41,7 @@ pub struct NewTicket<'a> {
     pub priority: &'a str,
     pub status: &'a str,
     pub plan_id: i64,
+    pub quota_exempt: bool,
     pub response_started_at: Option<DateTime<Utc>>,
     pub response_due_at: Option<DateTime<Utc>>,
     pub last_customer_message_at: DateTime<Utc>,

@@ -3,5 +3,6 @@
 pub mod access;
 pub mod account;
 pub mod content;
+pub mod plan;
 pub mod sla;
 pub mod ticket;

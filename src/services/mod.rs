@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod demo;
 pub mod organizations;
 pub mod passwords;
+pub mod plans;
 pub mod staff;
 pub mod tickets;
 
@@ -30,6 +31,9 @@ pub enum ServiceError {
     /// Refused by the ticket state machine (catalog key): 409 with the ticket page.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// Refused by the organization's plan (not offered, or the monthly quota used up): 422.
+    #[error("refused by the plan: {0:?}")]
+    Plan(crate::domain::plan::CreateRefusal),
     /// The reply was drafted before the customer's latest message: not sent, shown for confirmation.
     #[error("stale: the customer wrote since the form was loaded")]
     Stale,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::{FieldProblem, ServiceError};
 use crate::db::accounts::UserRow;
-use crate::db::schema::{organizations, tickets};
+use crate::db::schema::tickets;
 use crate::db::tickets::{
     self as q, AttachmentMeta, EventRow, ListFilter, MessageRow, NewTicket, TicketRow,
 };
@@ -125,6 +125,14 @@ pub fn validate_create(input: &CreateInput) -> Result<ValidTicket, ServiceError>
     }
 }
 
+/// Whether a new ticket counts against the plan's availability and quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quota {
+    Counted,
+    /// A request to sales for a custom plan: never refused by the plan.
+    Exempt,
+}
+
 /// Opens a ticket for `requester` in `org_id` under the organization's current plan.
 pub fn create(
     conn: &mut PgConnection,
@@ -132,13 +140,14 @@ pub fn create(
     requester: i64,
     t: &ValidTicket,
     files: &[NewFile],
+    quota: Quota,
     now: DateTime<Utc>,
 ) -> Result<i64, ServiceError> {
     conn.transaction(|conn| {
-        let plan_id: i64 = organizations::table
-            .find(org_id)
-            .select(organizations::plan_id)
-            .first(conn)?;
+        let plan_id = match quota {
+            Quota::Counted => super::plans::check_create(conn, org_id, t.priority, now)?,
+            Quota::Exempt => crate::db::plans::organization_plan(conn, org_id)?,
+        };
         let transition = ticket::create(t.priority, t.category);
         let number = q::insert_ticket(
             conn,
@@ -150,6 +159,7 @@ pub fn create(
                 priority: t.priority.as_str(),
                 status: transition.status.as_str(),
                 plan_id,
+                quota_exempt: quota == Quota::Exempt,
                 response_started_at: Some(now),
                 // Due times come from the plan's targets (the SLA work); none are set yet.
                 response_due_at: None,

@@ -10,7 +10,8 @@ pub mod customer;
 pub mod error;
 mod health;
 pub mod page;
-mod present;
+mod plan_view;
+pub(crate) mod present;
 pub mod session;
 mod static_files;
 mod ticket_view;
@@ -130,6 +131,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(customer::tickets::close),
         )
         .route("/attachments/{id}", web::get().to(attachments::download))
+        .service(
+            web::resource("/plan")
+                .get(customer::plan::show)
+                .post(customer::plan::choose),
+        )
+        .route(
+            "/plan/custom",
+            web::post().to(customer::plan::request_custom),
+        )
         .route("/organization", web::get().to(customer::organization::show))
         .route(
             "/organization/members",
@@ -196,6 +206,38 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/users/{user}/activate",
             web::post().to(admin::users::activate),
+        )
+        .route("/admin/plans", web::get().to(admin::plans::list))
+        .service(
+            web::resource("/admin/plans/new")
+                .get(admin::plans::new_form)
+                .post(admin::plans::create),
+        )
+        .service(
+            web::resource("/admin/plans/{key}")
+                .get(admin::plans::edit_form)
+                .post(admin::plans::update),
+        )
+        .route(
+            "/admin/plans/{key}/clone",
+            web::post().to(admin::plans::clone),
+        )
+        .route(
+            "/admin/organizations",
+            web::get().to(admin::organizations::list),
+        )
+        .route(
+            "/admin/organizations/{key}",
+            web::get().to(admin::organizations::show),
+        )
+        .route(
+            "/admin/organizations/{key}/plan",
+            web::post().to(admin::organizations::assign_plan),
+        )
+        .service(
+            web::resource("/admin/calendars")
+                .get(admin::calendars::show)
+                .post(admin::calendars::change),
         );
 }
 

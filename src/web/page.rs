@@ -156,8 +156,8 @@ impl FromRequest for Ctx {
 /// What a form shows: the values typed (never passwords) and a message per field.
 #[derive(Debug, Clone, Default)]
 pub struct FormState {
-    values: Vec<(&'static str, String)>,
-    errors: Vec<(&'static str, String)>,
+    values: Vec<(std::borrow::Cow<'static, str>, String)>,
+    errors: Vec<(std::borrow::Cow<'static, str>, String)>,
     /// A message about the whole form (`role="alert"`).
     pub alert: Option<String>,
 }
@@ -165,15 +165,27 @@ pub struct FormState {
 impl FormState {
     pub fn with_values(values: Vec<(&'static str, String)>) -> Self {
         FormState {
-            values,
+            values: values.into_iter().map(|(k, v)| (k.into(), v)).collect(),
             ..Default::default()
         }
+    }
+
+    /// Values under names built at run time (e.g. one per priority).
+    pub fn with_owned(values: Vec<(String, String)>) -> Self {
+        FormState {
+            values: values.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            ..Default::default()
+        }
+    }
+
+    pub fn add_owned_error(&mut self, field: String, message: String) {
+        self.errors.push((field.into(), message));
     }
 
     pub fn v(&self, name: &str) -> &str {
         self.values
             .iter()
-            .find(|(n, _)| *n == name)
+            .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     }
@@ -181,7 +193,7 @@ impl FormState {
     pub fn e(&self, name: &str) -> Option<&str> {
         self.errors
             .iter()
-            .find(|(n, _)| *n == name)
+            .find(|(n, _)| n == name)
             .map(|(_, e)| e.as_str())
     }
 
@@ -190,19 +202,19 @@ impl FormState {
     }
 
     pub fn set(&mut self, name: &'static str, value: String) {
-        self.values.retain(|(n, _)| *n != name);
-        self.values.push((name, value));
+        self.values.retain(|(n, _)| n != name);
+        self.values.push((name.into(), value));
     }
 
     pub fn add_error(&mut self, field: &'static str, message: String) {
-        self.errors.push((field, message));
+        self.errors.push((field.into(), message));
     }
 
     /// Puts a service's refusal on the form; returns the status to answer with.
     pub fn refuse(&mut self, lang: Lang, error: ServiceError) -> Result<StatusCode, AppError> {
         let put = |form: &mut FormState, problems: Vec<FieldProblem>| {
             for p in problems {
-                form.errors.push((p.field, lang.t(p.key)));
+                form.errors.push((p.field.into(), lang.t(p.key)));
             }
         };
         match error {
@@ -222,6 +234,12 @@ impl FormState {
                 self.alert = Some(lang.t(key));
                 Ok(StatusCode::CONFLICT)
             }
+            ServiceError::Plan(refusal) => {
+                self.alert = Some(plan_refusal_text(lang, &refusal));
+                self.errors
+                    .push(("priority".into(), self.alert.clone().unwrap_or_default()));
+                Ok(StatusCode::UNPROCESSABLE_ENTITY)
+            }
             ServiceError::Stale => {
                 self.alert = Some(lang.t("reply-stale"));
                 Ok(StatusCode::CONFLICT)
@@ -229,6 +247,35 @@ impl FormState {
             ServiceError::NotFound => Err(AppError::NotFound),
             ServiceError::Db(e) => Err(e.into()),
         }
+    }
+}
+
+/// "Your Basic plan allows 10 normal tickets a month; 10 of 10 used this month."
+pub fn plan_refusal_text(lang: Lang, refusal: &crate::domain::plan::CreateRefusal) -> String {
+    use crate::domain::plan::CreateRefusal;
+    use crate::i18n::FluentArg;
+    match refusal {
+        CreateRefusal::NotOffered { plan, priority } => lang.t_args(
+            refusal.key(),
+            &[
+                ("plan", FluentArg::from(plan.as_str())),
+                ("priority", FluentArg::from(priority.label())),
+            ],
+        ),
+        CreateRefusal::QuotaUsed {
+            plan,
+            priority,
+            quota,
+            used,
+        } => lang.t_args(
+            refusal.key(),
+            &[
+                ("plan", FluentArg::from(plan.as_str())),
+                ("priority", FluentArg::from(priority.as_str())),
+                ("quota", FluentArg::Num(i64::from(*quota))),
+                ("used", FluentArg::Num(i64::from(*used))),
+            ],
+        ),
     }
 }
 

@@ -1,4 +1,5 @@
 //! The customer's panel: tickets, plan, organization.
 
 pub mod organization;
+pub mod plan;
 pub mod tickets;

@@ -10,10 +10,12 @@ use crate::db::tickets::{self as q, ListFilter};
 use crate::domain::content::MessageBody;
 use crate::domain::ticket::{Action, Category, Priority, Status};
 use crate::services::ServiceError;
+use crate::services::plans;
 use crate::services::tickets::{self as svc, CreateInput, Message, Viewer};
 use crate::web::auth::Empty;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{Ctx, FormState, ok, render};
+use crate::web::plan_view::{PriorityOption, priority_options};
 use crate::web::session::Customer;
 use crate::web::ticket_view::{TicketSummary, TicketView, search_terms};
 use crate::web::upload::UploadForm;
@@ -281,17 +283,60 @@ pub async fn set_columns(
 struct NewTicketPage {
     ctx: Ctx,
     form: FormState,
-    priorities: Vec<Choice>,
+    plan_name: String,
+    options: Vec<PriorityOption>,
     categories: Vec<Choice>,
 }
 
-pub async fn new_form(c: Customer, ctx: Ctx) -> Result<HttpResponse, AppError> {
-    ok(&NewTicketPage {
-        form: FormState::with_values(vec![("priority", "normal".into())]),
-        priorities: priorities(),
-        categories: categories(),
-        ctx: ctx.for_customer(&c),
+/// The form with what the organization's plan offers this month.
+async fn new_ticket_page(
+    state: &AppState,
+    c: &Customer,
+    ctx: Ctx,
+    mut form: FormState,
+) -> Result<NewTicketPage, AppError> {
+    let org_id = c.org.org.id;
+    let (plan, usage) = with_db(&state.pool, move |conn| {
+        Ok(plans::current(conn, org_id, Utc::now())?)
     })
+    .await?;
+    let options = priority_options(ctx.lang, &plan, &usage);
+    // Normal is preselected; when it cannot be used, the least urgent priority that can.
+    let wanted = form.v("priority").to_string();
+    if form.e("priority").is_none()
+        && options.iter().all(|o| o.key != wanted || o.disabled)
+        && let Some(first) = options.iter().rev().find(|o| !o.disabled)
+    {
+        form.set("priority", first.key.to_string());
+    }
+    Ok(NewTicketPage {
+        form,
+        plan_name: plan.row.name,
+        options,
+        categories: categories(),
+        ctx: ctx.for_customer(c),
+    })
+}
+
+pub async fn new_form(
+    state: web::Data<AppState>,
+    c: Customer,
+    ctx: Ctx,
+) -> Result<HttpResponse, AppError> {
+    let form = FormState::with_values(vec![("priority", "normal".into())]);
+    ok(&new_ticket_page(&state, &c, ctx, form).await?)
+}
+
+/// The form again, with what was typed and why it was refused.
+async fn refuse_create(
+    state: &AppState,
+    c: &Customer,
+    ctx: Ctx,
+    mut form: FormState,
+    e: ServiceError,
+) -> Result<HttpResponse, AppError> {
+    let status = form.refuse(ctx.lang, e)?;
+    render(status, &new_ticket_page(state, c, ctx, form).await?)
 }
 
 pub async fn create(
@@ -312,29 +357,11 @@ pub async fn create(
         ("priority", input.priority.clone()),
         ("body", input.body.clone()),
     ]);
-    let refuse = |mut f: FormState,
-                  e: ServiceError,
-                  ctx: Ctx,
-                  c: &Customer|
-     -> Result<HttpResponse, AppError> {
-        let status = f.refuse(ctx.lang, e)?;
-        render(
-            status,
-            &NewTicketPage {
-                form: f,
-                priorities: priorities(),
-                categories: categories(),
-                ctx: ctx.for_customer(c),
-            },
-        )
-    };
     let valid = svc::validate_create(&input);
     if let Some(problem) = form.file_problem {
         state_form.add_error("attachments", ctx.t(problem.key()));
-        if let Err(e) = valid {
-            return refuse(state_form, e, ctx, &c);
-        }
-        return refuse(state_form, ServiceError::Invalid(vec![]), ctx, &c);
+        let e = valid.err().unwrap_or(ServiceError::Invalid(vec![]));
+        return refuse_create(&state, &c, ctx, state_form, e).await;
     }
     let valid = match valid {
         Ok(v) => v,
@@ -342,22 +369,31 @@ pub async fn create(
             if form.had_files {
                 state_form.add_error("attachments", ctx.t("attach-again"));
             }
-            return refuse(state_form, e, ctx, &c);
+            return refuse_create(&state, &c, ctx, state_form, e).await;
         }
     };
     let (org_id, requester, files) = (c.org.org.id, c.me.user.id, form.files);
-    let number = with_db(&state.pool, move |conn| {
+    let result = with_db(&state.pool, move |conn| {
         Ok(svc::create(
             conn,
             org_id,
             requester,
             &valid,
             &files,
+            svc::Quota::Counted,
             Utc::now(),
-        )?)
+        ))
     })
     .await?;
-    Ok(see_other(&format!("/tickets?created={number}")))
+    match result {
+        Ok(number) => Ok(see_other(&format!("/tickets?created={number}"))),
+        Err(e) => {
+            if form.had_files {
+                state_form.add_error("attachments", ctx.t("attach-again"));
+            }
+            refuse_create(&state, &c, ctx, state_form, e).await
+        }
+    }
 }
 
 #[derive(Template)]
@@ -367,8 +403,6 @@ struct TicketPageView {
     t: TicketView,
     form: FormState,
 }
-
-impl TicketPageView {}
 
 fn number_of(path: &str) -> Result<i64, AppError> {
     path.parse::<i64>()

@@ -1,0 +1,243 @@
+//! Plans: the selection page, changing plans, quota checks at ticket creation,
+//! and plan administration.
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use diesel::prelude::*;
+
+use super::{FieldProblem, ServiceError};
+use crate::db::accounts as accounts_q;
+use crate::db::plans::{self as q, CalendarRow, PlanRow};
+use crate::domain::account::MemberRole;
+use crate::domain::plan::{self, PlanTerms, ValidPlan};
+use crate::domain::ticket::Priority;
+
+/// A plan with its terms and coverage calendar.
+#[derive(Debug, Clone)]
+pub struct PlanView {
+    pub row: PlanRow,
+    pub terms: PlanTerms,
+    pub calendar: CalendarRow,
+}
+
+/// Tickets used this month per priority (quota-exempt ones aside).
+#[derive(Debug, Clone, Default)]
+pub struct Usage(pub Vec<(Priority, u32)>);
+
+impl Usage {
+    pub fn of(&self, p: Priority) -> u32 {
+        self.0.iter().find(|(q, _)| *q == p).map_or(0, |(_, n)| *n)
+    }
+}
+
+/// The calendar month containing `now` in the zone `tz` (an IANA name; UTC when unknown), as UTC [start, end).
+pub fn month_bounds(tz: &str, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    let local = now.with_timezone(&zone);
+    let first =
+        NaiveDate::from_ymd_opt(local.year(), local.month(), 1).unwrap_or(local.date_naive());
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    // Midnight can be skipped by a daylight-saving change: take the first instant of that day.
+    let start_of = |d: NaiveDate| {
+        (0..=2)
+            .find_map(|h| {
+                zone.from_local_datetime(&d.and_hms_opt(h, 0, 0)?)
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(now)
+    };
+    (start_of(first), start_of(next))
+}
+
+pub fn load(conn: &mut PgConnection, plan_id: i64) -> Result<PlanView, ServiceError> {
+    let row = q::plan(conn, plan_id)?;
+    let priorities = q::priorities_of(conn, &[row.id])?;
+    let (calendar, _, _) = q::calendar(conn, row.calendar_id)?;
+    Ok(PlanView {
+        terms: q::terms_of(&row, &priorities),
+        row,
+        calendar,
+    })
+}
+
+pub fn usage(
+    conn: &mut PgConnection,
+    org_id: i64,
+    calendar: &CalendarRow,
+    now: DateTime<Utc>,
+) -> Result<Usage, ServiceError> {
+    let (start, end) = month_bounds(&calendar.time_zone, now);
+    let rows = q::usage(conn, org_id, start, end)?;
+    Ok(Usage(
+        rows.into_iter()
+            .filter_map(|(p, n)| Some((Priority::parse(&p)?, u32::try_from(n).unwrap_or(u32::MAX))))
+            .collect(),
+    ))
+}
+
+/// The organization's current plan and this month's usage (for the new-ticket form).
+pub fn current(
+    conn: &mut PgConnection,
+    org_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(PlanView, Usage), ServiceError> {
+    let plan_id = q::organization_plan(conn, org_id)?;
+    let plan = load(conn, plan_id)?;
+    let usage = usage(conn, org_id, &plan.calendar, now)?;
+    Ok((plan, usage))
+}
+
+/// Inside the creating transaction: locks the organization (so concurrent creates count one
+/// after another), checks the priority against its plan and quota, and returns the plan id.
+pub fn check_create(
+    conn: &mut PgConnection,
+    org_id: i64,
+    priority: Priority,
+    now: DateTime<Utc>,
+) -> Result<i64, ServiceError> {
+    let plan_id = q::lock_organization_plan(conn, org_id)?;
+    let plan = load(conn, plan_id)?;
+    let used = usage(conn, org_id, &plan.calendar, now)?.of(priority);
+    plan::check_create(&plan.terms, priority, used).map_err(ServiceError::Plan)?;
+    Ok(plan_id)
+}
+
+/// Everything the plan selection page shows.
+pub struct Selection {
+    pub plans: Vec<PlanView>,
+    /// The current plan (also when it is a custom one, which is not in `plans`).
+    pub current: PlanView,
+    pub usage: Usage,
+}
+
+pub fn selection(
+    conn: &mut PgConnection,
+    org_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Selection, ServiceError> {
+    let rows = q::public_plans(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let priorities = q::priorities_of(conn, &ids)?;
+    let calendars = q::calendars(conn)?;
+    let plans = rows
+        .into_iter()
+        .filter_map(|row| {
+            let calendar = calendars.iter().find(|c| c.id == row.calendar_id)?.clone();
+            Some(PlanView {
+                terms: q::terms_of(&row, &priorities),
+                row,
+                calendar,
+            })
+        })
+        .collect();
+    let (current, usage) = current(conn, org_id, now)?;
+    Ok(Selection {
+        plans,
+        current,
+        usage,
+    })
+}
+
+/// A plan an organization may be put on: a public one, or a custom one made for it.
+fn offered_to(plan: &PlanRow, org_id: i64) -> bool {
+    plan.public || plan.custom_for_organization_id == Some(org_id)
+}
+
+/// An owner or admin of the organization picks a public plan (or its own custom plan).
+pub fn choose(
+    conn: &mut PgConnection,
+    org_id: i64,
+    role: MemberRole,
+    user_id: i64,
+    plan_key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    if !role.manages() {
+        return Err(ServiceError::NotFound);
+    }
+    conn.transaction(|conn| {
+        let plan = q::plan_by_key(conn, plan_key)?
+            .filter(|p| offered_to(p, org_id))
+            .ok_or_else(|| {
+                ServiceError::Malformed(vec![FieldProblem {
+                    field: "plan",
+                    key: "invalid-plan",
+                }])
+            })?;
+        let from = q::lock_organization_plan(conn, org_id)?;
+        if from == plan.id {
+            return Err(ServiceError::Refused("plan-already-current"));
+        }
+        q::set_organization_plan(conn, org_id, from, plan.id, Some(user_id), now)?;
+        Ok(())
+    })
+}
+
+/// A staff admin puts an organization on any plan (public, or custom for that organization).
+pub fn assign(
+    conn: &mut PgConnection,
+    org_key: &str,
+    plan_key: &str,
+    admin_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    conn.transaction(|conn| {
+        let org = accounts_q::org_by_key(conn, org_key)?.ok_or(ServiceError::NotFound)?;
+        let plan = q::plan_by_key(conn, plan_key)?
+            .filter(|p| offered_to(p, org.id))
+            .ok_or_else(|| {
+                ServiceError::Malformed(vec![FieldProblem {
+                    field: "plan",
+                    key: "invalid-plan",
+                }])
+            })?;
+        let from = q::lock_organization_plan(conn, org.id)?;
+        if from == plan.id {
+            return Err(ServiceError::Refused("plan-already-current"));
+        }
+        q::set_organization_plan(conn, org.id, from, plan.id, Some(admin_id), now)?;
+        Ok(())
+    })
+}
+
+/// Saves a plan from the admin form; `existing` is the key being edited (None: a new plan).
+pub fn save(
+    conn: &mut PgConnection,
+    existing: Option<&str>,
+    plan: &ValidPlan,
+    calendar_key: &str,
+    custom_for: Option<&str>,
+) -> Result<String, ServiceError> {
+    conn.transaction(|conn| {
+        let calendar = q::calendar_by_key(conn, calendar_key)?.ok_or_else(|| {
+            ServiceError::Malformed(vec![FieldProblem {
+                field: "calendar",
+                key: "invalid-calendar",
+            }])
+        })?;
+        let custom_for = match custom_for.map(str::trim).filter(|k| !k.is_empty()) {
+            Some(key) => Some(
+                accounts_q::org_by_key(conn, key)?
+                    .ok_or_else(|| ServiceError::field("organization", "invalid-organization"))?
+                    .id,
+            ),
+            None => None,
+        };
+        let current = match existing {
+            Some(key) => Some(q::plan_by_key(conn, key)?.ok_or(ServiceError::NotFound)?),
+            None => None,
+        };
+        if current.as_ref().is_none_or(|c| c.key != plan.key)
+            && q::plan_by_key(conn, &plan.key)?.is_some()
+        {
+            return Err(ServiceError::field("key", "taken-plan-key"));
+        }
+        let custom_for = current
+            .as_ref()
+            .map_or(custom_for, |c| c.custom_for_organization_id);
+        q::save_plan(conn, current.map(|c| c.id), plan, calendar.id, custom_for)?;
+        Ok(plan.key.clone())
+    })
+}
