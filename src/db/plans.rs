@@ -193,11 +193,11 @@ pub fn set_organization_plan(
         .map(|_| ())
 }
 
-/// An organization's plan history, newest first: (from, to, who, when).
-pub fn plan_history(
-    conn: &mut PgConnection,
-    org_id: i64,
-) -> QueryResult<Vec<(Option<String>, String, Option<String>, DateTime<Utc>)>> {
+/// One change of an organization's plan: (from plan name, to plan name, who, when).
+pub type PlanChange = (Option<String>, String, Option<String>, DateTime<Utc>);
+
+/// An organization's plan history, newest first.
+pub fn plan_history(conn: &mut PgConnection, org_id: i64) -> QueryResult<Vec<PlanChange>> {
     let from_plans = diesel::alias!(plans as from_plans);
     organization_plan_changes::table
         .inner_join(plans::table.on(plans::id.eq(organization_plan_changes::to_plan_id)))

@@ -1,13 +1,14 @@
 //! Plans: the selection page, changing plans, quota checks at ticket creation,
 //! and plan administration.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc, Weekday};
 use diesel::prelude::*;
 
 use super::{FieldProblem, ServiceError};
 use crate::db::accounts as accounts_q;
-use crate::db::plans::{self as q, CalendarRow, PlanRow};
+use crate::db::plans::{self as q, CalendarRow, HolidayRow, HoursRow, PlanRow};
 use crate::domain::account::MemberRole;
+use crate::domain::calendar::{Calendar, Interval};
 use crate::domain::plan::{self, PlanTerms, ValidPlan};
 use crate::domain::ticket::Priority;
 
@@ -17,6 +18,8 @@ pub struct PlanView {
     pub row: PlanRow,
     pub terms: PlanTerms,
     pub calendar: CalendarRow,
+    /// The calendar the plan's targets and quota months are counted in.
+    pub coverage: Calendar,
 }
 
 /// Tickets used this month per priority (quota-exempt ones aside).
@@ -29,34 +32,32 @@ impl Usage {
     }
 }
 
-/// The calendar month containing `now` in the zone `tz` (an IANA name; UTC when unknown), as UTC [start, end).
-pub fn month_bounds(tz: &str, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
-    let local = now.with_timezone(&zone);
-    let first =
-        NaiveDate::from_ymd_opt(local.year(), local.month(), 1).unwrap_or(local.date_naive());
-    let next = first
-        .checked_add_months(chrono::Months::new(1))
-        .unwrap_or(first);
-    // Midnight can be skipped by a daylight-saving change: take the first instant of that day.
-    let start_of = |d: NaiveDate| {
-        (0..=2)
-            .find_map(|h| {
-                zone.from_local_datetime(&d.and_hms_opt(h, 0, 0)?)
-                    .earliest()
+/// A coverage calendar in domain form (an unknown zone reads as UTC).
+pub fn to_calendar(row: &CalendarRow, hours: &[HoursRow], holidays: &[HolidayRow]) -> Calendar {
+    Calendar {
+        tz: row.time_zone.parse().unwrap_or(chrono_tz::UTC),
+        always_open: row.always_open,
+        hours: hours
+            .iter()
+            .filter_map(|h| {
+                Some(Interval {
+                    weekday: Weekday::try_from(u8::try_from(h.weekday).ok()?).ok()?,
+                    opens: h.opens,
+                    closes: h.closes,
+                })
             })
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or(now)
-    };
-    (start_of(first), start_of(next))
+            .collect(),
+        holidays: holidays.iter().map(|h| h.day).collect(),
+    }
 }
 
 pub fn load(conn: &mut PgConnection, plan_id: i64) -> Result<PlanView, ServiceError> {
     let row = q::plan(conn, plan_id)?;
     let priorities = q::priorities_of(conn, &[row.id])?;
-    let (calendar, _, _) = q::calendar(conn, row.calendar_id)?;
+    let (calendar, hours, holidays) = q::calendar(conn, row.calendar_id)?;
     Ok(PlanView {
         terms: q::terms_of(&row, &priorities),
+        coverage: to_calendar(&calendar, &hours, &holidays),
         row,
         calendar,
     })
@@ -65,10 +66,10 @@ pub fn load(conn: &mut PgConnection, plan_id: i64) -> Result<PlanView, ServiceEr
 pub fn usage(
     conn: &mut PgConnection,
     org_id: i64,
-    calendar: &CalendarRow,
+    coverage: &Calendar,
     now: DateTime<Utc>,
 ) -> Result<Usage, ServiceError> {
-    let (start, end) = month_bounds(&calendar.time_zone, now);
+    let (start, end) = coverage.month_bounds(now);
     let rows = q::usage(conn, org_id, start, end)?;
     Ok(Usage(
         rows.into_iter()
@@ -85,7 +86,7 @@ pub fn current(
 ) -> Result<(PlanView, Usage), ServiceError> {
     let plan_id = q::organization_plan(conn, org_id)?;
     let plan = load(conn, plan_id)?;
-    let usage = usage(conn, org_id, &plan.calendar, now)?;
+    let usage = usage(conn, org_id, &plan.coverage, now)?;
     Ok((plan, usage))
 }
 
@@ -99,7 +100,7 @@ pub fn check_create(
 ) -> Result<i64, ServiceError> {
     let plan_id = q::lock_organization_plan(conn, org_id)?;
     let plan = load(conn, plan_id)?;
-    let used = usage(conn, org_id, &plan.calendar, now)?.of(priority);
+    let used = usage(conn, org_id, &plan.coverage, now)?.of(priority);
     plan::check_create(&plan.terms, priority, used).map_err(ServiceError::Plan)?;
     Ok(plan_id)
 }
@@ -117,21 +118,10 @@ pub fn selection(
     org_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Selection, ServiceError> {
-    let rows = q::public_plans(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let priorities = q::priorities_of(conn, &ids)?;
-    let calendars = q::calendars(conn)?;
-    let plans = rows
-        .into_iter()
-        .filter_map(|row| {
-            let calendar = calendars.iter().find(|c| c.id == row.calendar_id)?.clone();
-            Some(PlanView {
-                terms: q::terms_of(&row, &priorities),
-                row,
-                calendar,
-            })
-        })
-        .collect();
+    let plans = q::public_plans(conn)?
+        .iter()
+        .map(|row| load(conn, row.id))
+        .collect::<Result<Vec<_>, _>>()?;
     let (current, usage) = current(conn, org_id, now)?;
     Ok(Selection {
         plans,

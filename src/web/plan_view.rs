@@ -131,7 +131,7 @@ pub fn price_text(lang: Lang, price: i64, currency: &str) -> String {
     let digits = price.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);

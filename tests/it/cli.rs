@@ -145,7 +145,7 @@ async fn zero_config_serve_starts_and_stops_its_own_postgres_and_reuses_the_data
     // Without a server, a command starts the cluster for its own duration.
     let out = run(command(&data_dir).args(["jobs", "run", "--at", "2026-12-01T10:00:00Z"]));
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("jobs:"),
+        String::from_utf8_lossy(&out.stdout).contains("auto_close: closed 0 tickets"),
         "{out:?}"
     );
     assert!(!cluster_running(&data_dir));

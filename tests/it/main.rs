@@ -3,6 +3,8 @@
 mod access;
 mod accounts;
 mod cli;
+mod console;
 mod harness;
 mod health;
+mod jobs;
 mod tickets;

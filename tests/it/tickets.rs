@@ -67,9 +67,16 @@ fn assert_see_other(page: &Page, to: &str) {
 }
 
 /// A new browser with a freshly signed-up owner of `Org {key}`.
+/// An owner whose organization is on the Professional plan, so every priority is open
+/// (plan limits have tests of their own).
 async fn owner(app: &TestApp, key: &str, email: &str) -> Browser {
     let b = app.new_browser();
     assert_see_other(&b.signup(key, email, PW).await, "/tickets");
+    diesel::sql_query(format!(
+        "UPDATE organizations SET plan_id = (SELECT id FROM plans WHERE key = 'professional') WHERE key = '{key}'"
+    ))
+    .execute(&mut app.conn())
+    .unwrap();
     b
 }
 
@@ -326,14 +333,11 @@ async fn new_ticket_form_preselects_normal_priority() {
     assert_eq!(form.status, 200);
     assert!(
         form.body
-            .contains("<select id=\"f-priority\" name=\"priority\"")
-    );
-    assert!(
-        form.body.contains("<option value=\"normal\" selected>"),
+            .contains("<input type=\"radio\" name=\"priority\" value=\"normal\" checked>"),
         "{}",
         form.body
     );
-    assert_eq!(form.body.matches(" selected>").count(), 1, "only normal");
+    assert_eq!(form.body.matches(" checked>").count(), 1, "only normal");
     assert!(form.body.contains("enctype=\"multipart/form-data\""));
     assert!(form.body.contains("name=\"csrf_token\""));
 }
@@ -492,7 +496,7 @@ async fn invalid_subject_or_body_re_renders_the_form_and_saves_nothing() {
         assert_eq!(attr(subject_input, "value"), Some(subject));
         assert_eq!(textarea(&page.body), Some(body));
         assert!(page.body.contains("<option value=\"financial\" selected>"));
-        assert!(page.body.contains("<option value=\"urgent\" selected>"));
+        assert!(page.body.contains("value=\"urgent\" checked>"));
         assert_eq!(counts(&app), [0; 4], "{field}: nothing saved");
     }
     // The limits themselves are accepted.

@@ -73,7 +73,16 @@ pub async fn queue(
         me: s.me.user.id,
         priority: Priority::parse(&query.priority).map(|p| p.as_str().to_string()),
         category: Category::parse(&query.category).map(|c| c.as_str().to_string()),
-        organization_key: Some(query.organization.trim().to_string()).filter(|k| !k.is_empty()),
+        organization_key: Some(
+            query
+                .organization
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+                .trim()
+                .to_string(),
+        )
+        .filter(|k| !k.is_empty()),
         number,
         text,
         after: Cursor::decode(&query.after),

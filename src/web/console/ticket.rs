@@ -127,8 +127,16 @@ pub async fn show(
         let viewer = Viewer::Staff {
             user_id: s.me.user.id,
         };
+        // Whoever accepted it (the latest `accepted` event), not whoever holds it now.
         let who = with_db(&state.pool, move |conn| {
-            Ok(svc::page(conn, viewer, number)?.assignee)
+            let page = svc::page(conn, viewer, number)?;
+            Ok(page
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.kind == "accepted")
+                .and_then(|e| e.actor_name.clone())
+                .or(page.assignee))
         })
         .await?;
         Some(ctx.lang.t_args(
@@ -238,7 +246,7 @@ pub async fn message(
             .await;
         }
     };
-    let (staff_id, files) = (s.me.user.id, form.files);
+    let (staff_id, files, had_files) = (s.me.user.id, form.files, form.had_files);
     let result = with_db(&state.pool, move |conn| {
         Ok(svc::support_message(
             conn,
@@ -255,6 +263,10 @@ pub async fn message(
         .map(|_| ()))
     })
     .await?;
+    // Refused or held back as stale: the files are not kept, so ask for them again.
+    if result.is_err() && had_files {
+        state_form.add_error("attachments", ctx.t("attach-again"));
+    }
     run(&state, &s, ctx, number, state_form, result).await
 }
 

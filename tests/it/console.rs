@@ -1,0 +1,1803 @@
+//! The agent console through HTTP (issue 5): access, every action with its events,
+//! refusals, the accept race, the stale-reply guard, the queue and the ticket view.
+
+use diesel::RunQueryDsl;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use reqwest::multipart::{Form, Part};
+
+use crate::harness::{Browser, Page, TestApp, execute};
+
+const PW: &str = "password-123";
+
+// ---------------------------------------------------------------- helpers
+
+fn sql_i64(app: &TestApp, sql: &str) -> i64 {
+    diesel::select(diesel::dsl::sql::<BigInt>(&format!("({sql})")))
+        .get_result(&mut app.conn())
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn sql_text(app: &TestApp, sql: &str) -> Option<String> {
+    diesel::select(diesel::dsl::sql::<Nullable<Text>>(&format!("({sql})")))
+        .get_result(&mut app.conn())
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn exec(app: &TestApp, sql: &str) {
+    execute(&mut app.conn(), sql);
+}
+
+async fn read(r: reqwest::Response) -> Page {
+    Page {
+        status: r.status().as_u16(),
+        location: r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string()),
+        body: r.text().await.unwrap(),
+    }
+}
+
+#[track_caller]
+fn assert_see_other(page: &Page, to: &str) {
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (303, Some(to)),
+        "{}",
+        page.body
+    );
+}
+
+/// The session's CSRF token (any page with a form carries it).
+async fn token(b: &Browser) -> String {
+    b.get("/profile").await.csrf()
+}
+
+/// A new browser with a freshly signed-up owner of `Org {key}`, its organization on `plan`.
+async fn customer(app: &TestApp, key: &str, email: &str, plan: &str) -> Browser {
+    let b = app.new_browser();
+    assert_see_other(&b.signup(key, email, PW).await, "/tickets");
+    exec(
+        app,
+        &format!(
+            "UPDATE organizations SET plan_id = (SELECT id FROM plans WHERE key = '{plan}') \
+             WHERE key = '{key}'"
+        ),
+    );
+    b
+}
+
+/// A new agent, logged in in a new browser; also returns the user id.
+async fn agent(app: &TestApp, email: &str) -> (Browser, i64) {
+    let id = app.add_staff("agent", email, PW);
+    let b = app.new_browser();
+    assert_see_other(&b.login(email, PW).await, "/console");
+    (b, id)
+}
+
+fn user_id(app: &TestApp, email: &str) -> i64 {
+    sql_i64(
+        app,
+        &format!("SELECT id FROM users WHERE email = '{email}'"),
+    )
+}
+
+/// POSTs multipart/form-data: the session's token first, then `fields`, then `files`.
+async fn post_multipart(
+    b: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, Vec<u8>)],
+) -> Page {
+    let mut form = Form::new().text("csrf_token", token(b).await);
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    for (name, bytes) in files {
+        form = form.part(
+            "attachments",
+            Part::bytes(bytes.clone()).file_name(name.to_string()),
+        );
+    }
+    read(
+        b.client
+            .post(b.url(path))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST multipart"),
+    )
+    .await
+}
+
+/// A customer opens a ticket; its number (from the `303 /tickets?created=N`).
+async fn create(b: &Browser, subject: &str, category: &str, priority: &str) -> i64 {
+    let page = post_multipart(
+        b,
+        "/tickets",
+        &[
+            ("subject", subject),
+            ("category", category),
+            ("priority", priority),
+            ("body", &format!("Body of {subject}")),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let location = page.location.expect("a Location");
+    location
+        .strip_prefix("/tickets?created=")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected Location {location}"))
+}
+
+async fn quick(b: &Browser, subject: &str) -> i64 {
+    create(b, subject, "technical", "normal").await
+}
+
+/// The customer replies on their ticket page.
+async fn customer_reply(b: &Browser, n: i64, body: &str) -> Page {
+    post_multipart(b, &format!("/tickets/{n}/messages"), &[("body", body)], &[]).await
+}
+
+/// An urlencoded console action: `POST /console/tickets/{n}/{action}` with the token.
+async fn act(b: &Browser, n: i64, action: &str, fields: &[(&str, &str)]) -> Page {
+    let token = token(b).await;
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    b.post_raw(&format!("/console/tickets/{n}/{action}"), &all)
+        .await
+}
+
+/// A console message: `fields` after the token (body, internal, version), then files.
+async fn say(b: &Browser, n: i64, fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Page {
+    post_multipart(b, &format!("/console/tickets/{n}/messages"), fields, files).await
+}
+
+async fn reply(b: &Browser, n: i64, body: &str) -> Page {
+    say(b, n, &[("body", body)], &[]).await
+}
+
+fn back(n: i64) -> String {
+    format!("/console/tickets/{n}")
+}
+
+/// The whole opening tag of the first element containing `marker`.
+fn tag<'a>(body: &'a str, marker: &str) -> Option<&'a str> {
+    let at = body.find(marker)?;
+    let start = body[..=at].rfind('<')?;
+    let end = at + body[at..].find('>')?;
+    Some(&body[start..=end])
+}
+
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let marker = format!(" {name}=\"");
+    let start = tag.find(&marker)? + marker.len();
+    Some(&tag[start..start + tag[start..].find('"')?])
+}
+
+/// The `id="ticket"` element of a ticket page (there must be exactly one).
+#[track_caller]
+fn ticket_el(page: &Page) -> &str {
+    assert_eq!(
+        page.body.matches("id=\"ticket\"").count(),
+        1,
+        "{}",
+        page.body
+    );
+    tag(&page.body, "id=\"ticket\"").unwrap()
+}
+
+#[track_caller]
+fn hook<'a>(page: &'a Page, name: &str) -> &'a str {
+    attr(ticket_el(page), name).unwrap_or_else(|| panic!("no {name}"))
+}
+
+/// The numbers of a list's rows, in order.
+fn rows(body: &str) -> Vec<i64> {
+    body.match_indices("<tr data-ticket=\"")
+        .map(|(i, m)| {
+            let rest = &body[i + m.len()..];
+            rest[..rest.find('"').unwrap()].parse().unwrap()
+        })
+        .collect()
+}
+
+/// The markup of one queue row, `<tr …>` to `</tr>`.
+fn row_html(body: &str, n: i64) -> Option<&str> {
+    let start = body.find(&format!("<tr data-ticket=\"{n}\""))?;
+    Some(&body[start..start + body[start..].find("</tr>")?])
+}
+
+/// The kinds of the timeline entries, in order.
+fn events(body: &str) -> Vec<String> {
+    body.match_indices("data-event=\"")
+        .map(|(i, m)| {
+            let rest = &body[i + m.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+/// The kinds of the thread's messages, in order.
+fn kinds(body: &str) -> Vec<String> {
+    body.match_indices("<article ")
+        .map(|(i, _)| {
+            let t = tag(&body[i..], "<article ").unwrap();
+            attr(t, "data-kind").unwrap_or("?").to_string()
+        })
+        .collect()
+}
+
+/// The text of the first element with `marker` (e.g. `role="alert"`), up to its `</div>`.
+fn element_text<'a>(body: &'a str, marker: &str) -> Option<&'a str> {
+    let at = body.find(marker)?;
+    let start = at + body[at..].find('>')? + 1;
+    Some(&body[start..start + body[start..].find("</div>")?])
+}
+
+fn alert(body: &str) -> Option<&str> {
+    element_text(body, "role=\"alert\"")
+}
+
+fn notice(body: &str) -> Option<&str> {
+    element_text(body, "role=\"status\"")
+}
+
+/// Entities back to characters, for attribute values such as links.
+fn unescape(value: &str) -> String {
+    value
+        .replace("&#x2f;", "/")
+        .replace("&#x2F;", "/")
+        .replace("&#47;", "/")
+        .replace("&#61;", "=")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#38;", "&")
+        .replace("&#x26;", "&")
+        .replace("&amp;", "&")
+}
+
+/// The value of the reply form's hidden `version` input.
+#[track_caller]
+fn version_input(page: &Page) -> i32 {
+    let t = tag(&page.body, "name=\"version\"").expect("a version input");
+    attr(t, "value")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("version value in {t}"))
+}
+
+/// The contents of the `<textarea name="body">`.
+fn textarea(body: &str) -> Option<&str> {
+    let open = tag(body, "name=\"body\"")?;
+    let start = body.find(open)? + open.len();
+    Some(&body[start..start + body[start..].find("</textarea>")?])
+}
+
+/// The count badge of a queue tab; `None` when the tab shows none.
+fn badge(body: &str, view: &str) -> Option<i64> {
+    let start = body.find(&format!("<a href=\"/console?view={view}\""))?;
+    let link = &body[start..start + body[start..].find("</a>")?];
+    let marker = "<span class=\"count\">";
+    let i = link.find(marker)? + marker.len();
+    link[i..i + link[i..].find('<')?].parse().ok()
+}
+
+/// The ticket row and how many messages, events and files it has: "nothing changed" means all equal.
+#[derive(Debug, PartialEq, Eq)]
+struct Snapshot {
+    row: Option<String>,
+    messages: i64,
+    events: i64,
+    attachments: i64,
+}
+
+fn snapshot(app: &TestApp, n: i64) -> Snapshot {
+    Snapshot {
+        row: sql_text(
+            app,
+            &format!(
+                "SELECT concat_ws('/', status, priority, category, coalesce(assignee_id::text, '-'), \
+                 version, coalesce(close_reason, '-'), updated_at) FROM tickets WHERE number = {n}"
+            ),
+        ),
+        messages: sql_i64(
+            app,
+            &format!("SELECT count(*) FROM messages WHERE ticket_number = {n}"),
+        ),
+        events: sql_i64(
+            app,
+            &format!("SELECT count(*) FROM ticket_events WHERE ticket_number = {n}"),
+        ),
+        attachments: sql_i64(
+            app,
+            &format!("SELECT count(*) FROM attachments WHERE ticket_number = {n}"),
+        ),
+    }
+}
+
+/// The kinds of the ticket's events in the database, in order, comma-separated.
+fn db_events(app: &TestApp, n: i64) -> String {
+    sql_text(
+        app,
+        &format!(
+            "SELECT coalesce(string_agg(kind, ',' ORDER BY id), '') FROM ticket_events \
+             WHERE ticket_number = {n}"
+        ),
+    )
+    .unwrap()
+}
+
+fn db_field(app: &TestApp, n: i64, column: &str) -> Option<String> {
+    sql_text(
+        app,
+        &format!("SELECT {column}::text FROM tickets WHERE number = {n}"),
+    )
+}
+
+fn support_messages(app: &TestApp, n: i64) -> i64 {
+    sql_i64(
+        app,
+        &format!(
+            "SELECT count(*) FROM messages WHERE ticket_number = {n} AND from_support AND kind = 'reply'"
+        ),
+    )
+}
+
+fn txt() -> Vec<u8> {
+    b"secret internal log\nline two\n".to_vec()
+}
+
+// ---------------------------------------------------------------- access
+
+#[actix_web::test]
+async fn anonymous_visitors_are_sent_to_login_from_every_console_url() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let n = quick(&ana, "Locked out").await;
+    let before = snapshot(&app, n);
+    let anon = app.new_browser();
+    for path in [
+        "/console".to_string(),
+        "/console?view=mine".to_string(),
+        "/console?view=closed".to_string(),
+        back(n),
+        format!("/console/tickets/{n}?taken=1"),
+    ] {
+        let page = anon.get(&path).await;
+        assert_see_other(&page, "/login");
+    }
+    // With the anonymous session's own token, and without any.
+    let anon_token = anon.get("/login").await.csrf();
+    for (action, fields) in [
+        ("accept", vec![]),
+        ("close", vec![]),
+        ("assign", vec![("agent", "")]),
+        ("priority", vec![("priority", "low")]),
+        ("category", vec![("category", "sales")]),
+    ] {
+        let path = format!("/console/tickets/{n}/{action}");
+        let mut with_token = vec![("csrf_token", anon_token.as_str())];
+        with_token.extend(fields.iter().copied());
+        assert_see_other(&anon.post_raw(&path, &with_token).await, "/login");
+        assert_see_other(&anon.post_raw(&path, &fields).await, "/login");
+    }
+    let form = Form::new()
+        .text("csrf_token", anon_token.clone())
+        .text("body", "hello");
+    let page = read(
+        anon.client
+            .post(anon.url(&format!("/console/tickets/{n}/messages")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_see_other(&page, "/login");
+    assert_eq!(snapshot(&app, n), before, "nothing changed");
+}
+
+#[actix_web::test]
+async fn customers_get_404_on_every_console_url_even_for_their_own_ticket() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let n = quick(&ana, "Mine").await;
+    let before = snapshot(&app, n);
+    for path in [
+        "/console".to_string(),
+        "/console?view=open".to_string(),
+        back(n),
+        format!("/console/tickets/{n}?taken=1"),
+    ] {
+        let page = ana.get(&path).await;
+        assert_eq!(page.status, 404, "{path}");
+        assert!(page.body.contains("Page not found"), "{path}");
+        assert!(!page.body.contains("Body of Mine"), "{path}");
+    }
+    let me = user_id(&app, "ana@acme.example").to_string();
+    for (action, fields) in [
+        ("accept", vec![]),
+        ("close", vec![]),
+        ("assign", vec![("agent", me.as_str())]),
+        ("priority", vec![("priority", "low")]),
+        ("category", vec![("category", "sales")]),
+    ] {
+        let page = act(&ana, n, action, &fields).await;
+        assert_eq!(page.status, 404, "{action}: {:?}", page.location);
+    }
+    for internal in ["", "1"] {
+        let page = say(
+            &ana,
+            n,
+            &[("body", "As support"), ("internal", internal)],
+            &[],
+        )
+        .await;
+        assert_eq!(page.status, 404, "message internal={internal}");
+    }
+    assert_eq!(snapshot(&app, n), before, "nothing changed");
+    // The customer's own pages still work.
+    assert_eq!(ana.get(&format!("/tickets/{n}")).await.status, 200);
+}
+
+#[actix_web::test]
+async fn console_posts_without_a_token_are_refused_and_unknown_tickets_are_404() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, amir_id) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Token").await;
+    let before = snapshot(&app, n);
+    for (action, fields) in [
+        ("accept", vec![]),
+        ("close", vec![]),
+        ("assign", vec![("agent", amir_id.to_string())]),
+        ("priority", vec![("priority", "low".to_string())]),
+        ("category", vec![("category", "sales".to_string())]),
+    ] {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let path = format!("/console/tickets/{n}/{action}");
+        let page = amir.post_raw(&path, &fields).await;
+        assert_eq!(page.status, 403, "{action} without a token");
+        let mut wrong = vec![("csrf_token", "not-the-token")];
+        wrong.extend(fields.iter().copied());
+        assert_eq!(amir.post_raw(&path, &wrong).await.status, 403, "{action}");
+    }
+    let form = Form::new()
+        .text("csrf_token", "not-the-token")
+        .text("body", "hi");
+    let page = read(
+        amir.client
+            .post(amir.url(&format!("/console/tickets/{n}/messages")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page.status, 403);
+    assert_eq!(snapshot(&app, n), before, "nothing changed");
+
+    for path in [
+        "/console/tickets/999999",
+        "/console/tickets/abc",
+        "/console/tickets/0",
+    ] {
+        assert_eq!(amir.get(path).await.status, 404, "{path}");
+    }
+    assert_eq!(act(&amir, 999_999, "accept", &[]).await.status, 404);
+    assert_eq!(act(&amir, 999_999, "close", &[]).await.status, 404);
+    assert_eq!(reply(&amir, 999_999, "Hello?").await.status, 404);
+}
+
+// ---------------------------------------------------------------- actions
+
+#[actix_web::test]
+async fn accepting_moves_to_in_progress_and_assigns_the_agent() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, amir_id) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Please accept").await;
+
+    let page = amir.get(&back(n)).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(hook(&page, "data-status"), "awaiting_response");
+    assert!(
+        page.body
+            .contains(&format!("action=\"/console/tickets/{n}/accept\"")),
+        "an accept button"
+    );
+
+    assert_see_other(&act(&amir, n, "accept", &[]).await, &back(n));
+    let page = amir.get(&back(n)).await;
+    assert_eq!(hook(&page, "data-status"), "in_progress");
+    assert_eq!(
+        events(&page.body),
+        ["created", "accepted", "status_changed", "assigned"]
+    );
+    assert!(
+        !page
+            .body
+            .contains(&format!("action=\"/console/tickets/{n}/accept\"")),
+        "no accept button once accepted"
+    );
+    assert!(page.body.contains("Staff amir@support.example"));
+    assert!(
+        page.body
+            .contains(&format!("<option value=\"{amir_id}\" selected>")),
+        "the assignee is preselected"
+    );
+    assert_eq!(
+        db_events(&app, n),
+        "created,accepted,status_changed,assigned"
+    );
+    assert_eq!(db_field(&app, n, "status").as_deref(), Some("in_progress"));
+    assert_eq!(db_field(&app, n, "assignee_id"), Some(amir_id.to_string()));
+    assert_eq!(
+        sql_i64(
+            &app,
+            &format!(
+                "SELECT count(*) FROM ticket_events WHERE ticket_number = {n} \
+                 AND kind <> 'created' AND actor_id = {amir_id}"
+            )
+        ),
+        3,
+        "the agent is the actor"
+    );
+    assert_eq!(
+        sql_text(
+            &app,
+            &format!(
+                "SELECT detail->>'to' FROM ticket_events WHERE ticket_number = {n} AND kind = 'assigned'"
+            )
+        ),
+        Some(amir_id.to_string())
+    );
+    // The customer sees it in progress.
+    let theirs = ana.get(&format!("/tickets/{n}")).await;
+    assert_eq!(hook(&theirs, "data-status"), "in_progress");
+}
+
+#[actix_web::test]
+async fn a_public_reply_awaits_the_customer_and_reaches_their_page() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, amir_id) = agent(&app, "amir@support.example").await;
+    let (bea, _) = agent(&app, "bea@support.example").await;
+    let n = quick(&ana, "Disk full").await;
+
+    // A reply on an unassigned ticket: awaiting the customer, and the agent takes it.
+    assert_see_other(
+        &reply(&amir, n, "Please delete old snapshots.").await,
+        &back(n),
+    );
+    let page = amir.get(&back(n)).await;
+    assert_eq!(hook(&page, "data-status"), "awaiting_customer");
+    assert_eq!(
+        events(&page.body),
+        ["created", "replied", "status_changed", "assigned"]
+    );
+    assert_eq!(kinds(&page.body), ["reply", "reply"]);
+    assert_eq!(db_field(&app, n, "assignee_id"), Some(amir_id.to_string()));
+    assert_eq!(support_messages(&app, n), 1);
+
+    // The customer sees the reply, from support.
+    let theirs = ana.get(&format!("/tickets/{n}")).await;
+    assert_eq!(hook(&theirs, "data-status"), "awaiting_customer");
+    assert_eq!(kinds(&theirs.body), ["reply", "reply"]);
+    assert!(theirs.body.contains("Please delete old snapshots."));
+    let second = &theirs.body[theirs.body.rfind("<article ").unwrap()..];
+    assert!(
+        tag(second, "<article ").unwrap().contains("from-support"),
+        "{second}"
+    );
+    let list = ana.get("/tickets").await;
+    let tr = tag(&list.body, &format!("<tr data-ticket=\"{n}\"")).unwrap();
+    assert_eq!(attr(tr, "data-status"), Some("awaiting_customer"));
+
+    // A follow-up while awaiting the customer stays there; another agent keeps the assignee.
+    assert_see_other(&reply(&bea, n, "Also check /var/log.").await, &back(n));
+    let page = amir.get(&back(n)).await;
+    assert_eq!(hook(&page, "data-status"), "awaiting_customer");
+    assert_eq!(
+        events(&page.body),
+        [
+            "created",
+            "replied",
+            "status_changed",
+            "assigned",
+            "replied"
+        ]
+    );
+    assert_eq!(db_field(&app, n, "assignee_id"), Some(amir_id.to_string()));
+    assert_eq!(support_messages(&app, n), 2);
+    let theirs = ana.get(&format!("/tickets/{n}")).await;
+    assert_eq!(kinds(&theirs.body), ["reply", "reply", "reply"]);
+    assert!(theirs.body.contains("Also check /var/log."));
+
+    // A file on a public reply reaches the customer.
+    assert_see_other(
+        &say(
+            &amir,
+            n,
+            &[("body", "The log you asked for")],
+            &[("public.txt", txt())],
+        )
+        .await,
+        &back(n),
+    );
+    let file = sql_i64(
+        &app,
+        &format!("SELECT max(id) FROM attachments WHERE ticket_number = {n}"),
+    );
+    let theirs = ana.get(&format!("/tickets/{n}")).await;
+    assert!(theirs.body.contains("public.txt"));
+    let download = ana.get(&format!("/attachments/{file}")).await;
+    assert_eq!(download.status, 200);
+    assert!(download.body.contains("secret internal log"));
+
+    // An empty reply is refused at the form, nothing sent.
+    let before = snapshot(&app, n);
+    let page = reply(&amir, n, "   ").await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("Write a message."), "{}", page.body);
+    assert_eq!(snapshot(&app, n), before);
+}
+
+#[actix_web::test]
+async fn an_internal_note_changes_nothing_and_never_reaches_the_customer() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Noted").await;
+    let note = "Customer is on the legacy cluster, do not mention it";
+
+    let page = say(
+        &amir,
+        n,
+        &[("body", note), ("internal", "1")],
+        &[("internal-trace.txt", txt())],
+    )
+    .await;
+    assert_see_other(&page, &back(n));
+    assert_eq!(
+        db_field(&app, n, "status").as_deref(),
+        Some("awaiting_response")
+    );
+    assert_eq!(
+        db_field(&app, n, "assignee_id"),
+        None,
+        "a note assigns nobody"
+    );
+    assert_eq!(db_events(&app, n), "created,note_added");
+    assert_eq!(
+        sql_text(
+            &app,
+            &format!(
+                "SELECT kind FROM messages WHERE ticket_number = {n} ORDER BY id DESC LIMIT 1"
+            )
+        )
+        .as_deref(),
+        Some("note")
+    );
+    let file = sql_i64(
+        &app,
+        &format!("SELECT id FROM attachments WHERE ticket_number = {n}"),
+    );
+
+    // The console shows it as a note, with its file.
+    let page = amir.get(&back(n)).await;
+    assert_eq!(hook(&page, "data-status"), "awaiting_response");
+    assert_eq!(kinds(&page.body), ["reply", "note"]);
+    assert!(page.body.contains(note));
+    assert!(
+        page.body
+            .contains("Internal note — not visible to the customer")
+    );
+    assert!(page.body.contains("internal-trace.txt"));
+    assert_eq!(events(&page.body), ["created", "note_added"]);
+    let download = amir.get(&format!("/attachments/{file}")).await;
+    assert_eq!(download.status, 200);
+    assert!(download.body.contains("secret internal log"));
+
+    // The customer: not on the ticket page, not in the list, not as a file.
+    let theirs = ana.get(&format!("/tickets/{n}")).await;
+    assert_eq!(theirs.status, 200);
+    assert_eq!(kinds(&theirs.body), ["reply"]);
+    assert!(!theirs.body.contains("data-kind=\"note\""));
+    assert!(!theirs.body.contains(note));
+    assert!(!theirs.body.contains("legacy cluster"));
+    assert!(!theirs.body.contains("internal-trace.txt"));
+    assert!(!theirs.body.contains(&format!("/attachments/{file}")));
+    assert!(!theirs.body.contains("Internal note"));
+    assert_eq!(events(&theirs.body), ["created"]);
+    assert!(theirs.body.contains("No files shared yet."));
+    for path in ["/tickets", "/tickets?q=legacy", "/tickets/new"] {
+        let page = ana.get(path).await;
+        assert!(!page.body.contains("legacy cluster"), "{path}");
+        assert!(!page.body.contains("internal-trace.txt"), "{path}");
+    }
+    let download = ana.get(&format!("/attachments/{file}")).await;
+    assert_eq!(download.status, 404);
+    assert!(!download.body.contains("secret internal log"));
+
+    // Also after the ticket moves on (a public reply, then a close): still hidden.
+    assert_see_other(&reply(&amir, n, "Public answer").await, &back(n));
+    assert_see_other(&act(&amir, n, "close", &[]).await, &back(n));
+    let theirs = ana.get(&format!("/tickets/{n}")).await;
+    assert_eq!(kinds(&theirs.body), ["reply", "reply"]);
+    assert!(!theirs.body.contains(note));
+    assert!(!events(&theirs.body).contains(&"note_added".to_string()));
+}
+
+#[actix_web::test]
+async fn assigning_to_another_agent_and_unassigning_are_recorded() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, amir_id) = agent(&app, "amir@support.example").await;
+    let (_bea, bea_id) = agent(&app, "bea@support.example").await;
+    let n = quick(&ana, "Hand over").await;
+
+    let page = amir.get(&back(n)).await;
+    assert!(page.body.contains(&format!("<option value=\"{bea_id}\">")));
+    assert!(
+        !page.body.contains(&format!(
+            "<option value=\"{}\"",
+            user_id(&app, "ana@acme.example")
+        )),
+        "customers are not offered"
+    );
+
+    assert_see_other(
+        &act(&amir, n, "assign", &[("agent", &bea_id.to_string())]).await,
+        &back(n),
+    );
+    assert_eq!(db_field(&app, n, "assignee_id"), Some(bea_id.to_string()));
+    assert_eq!(
+        db_field(&app, n, "status").as_deref(),
+        Some("awaiting_response"),
+        "assigning changes no status"
+    );
+    let page = amir.get(&back(n)).await;
+    assert_eq!(events(&page.body), ["created", "assigned"]);
+    assert!(
+        page.body
+            .contains(&format!("<option value=\"{bea_id}\" selected>"))
+    );
+    assert!(page.body.contains("Staff bea@support.example"));
+
+    // Reassign to me, then unassign with an empty agent.
+    assert_see_other(
+        &act(&amir, n, "assign", &[("agent", &amir_id.to_string())]).await,
+        &back(n),
+    );
+    assert_eq!(db_field(&app, n, "assignee_id"), Some(amir_id.to_string()));
+    assert_see_other(&act(&amir, n, "assign", &[("agent", "")]).await, &back(n));
+    assert_eq!(db_field(&app, n, "assignee_id"), None);
+    let page = amir.get(&back(n)).await;
+    assert_eq!(
+        events(&page.body),
+        ["created", "assigned", "assigned", "assigned"]
+    );
+    assert!(page.body.contains("<option value=\"\">nobody</option>"));
+    assert!(!page.body.contains(" selected>Staff "));
+    assert_eq!(
+        sql_text(
+            &app,
+            &format!(
+                "SELECT string_agg(coalesce(detail->>'from', '-') || '>' || coalesce(detail->>'to', '-'), ',' ORDER BY id) \
+                 FROM ticket_events WHERE ticket_number = {n} AND kind = 'assigned'"
+            )
+        ),
+        Some(format!("->{bea_id},{bea_id}>{amir_id},{amir_id}>-"))
+    );
+}
+
+#[actix_web::test]
+async fn changing_priority_and_category_is_recorded() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let n = create(&ana, "Wrong box", "sales", "low").await;
+
+    let page = amir.get(&back(n)).await;
+    assert_eq!(hook(&page, "data-priority"), "low");
+    assert_eq!(hook(&page, "data-category"), "sales");
+
+    assert_see_other(
+        &act(&amir, n, "priority", &[("priority", "urgent")]).await,
+        &back(n),
+    );
+    let page = amir.get(&back(n)).await;
+    assert_eq!(hook(&page, "data-priority"), "urgent");
+    assert_eq!(hook(&page, "data-category"), "sales");
+    assert_eq!(events(&page.body), ["created", "priority_changed"]);
+
+    assert_see_other(
+        &act(&amir, n, "category", &[("category", "technical")]).await,
+        &back(n),
+    );
+    let page = amir.get(&back(n)).await;
+    assert_eq!(hook(&page, "data-priority"), "urgent");
+    assert_eq!(hook(&page, "data-category"), "technical");
+    assert_eq!(hook(&page, "data-status"), "awaiting_response");
+    assert_eq!(
+        events(&page.body),
+        ["created", "priority_changed", "category_changed"]
+    );
+    assert!(
+        page.body.contains("Priority changed from Low to Urgent"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Category changed from Sales to Technical")
+    );
+    assert_eq!(
+        sql_text(
+            &app,
+            &format!(
+                "SELECT string_agg(detail->>'from' || '>' || (detail->>'to'), ',' ORDER BY id) \
+                 FROM ticket_events WHERE ticket_number = {n} AND kind IN ('priority_changed', 'category_changed')"
+            )
+        )
+        .as_deref(),
+        Some("low>urgent,sales>technical")
+    );
+    assert_eq!(
+        db_field(&app, n, "priority || '/' || category").as_deref(),
+        Some("urgent/technical")
+    );
+    // The customer sees the new values too.
+    let theirs = ana.get(&format!("/tickets/{n}")).await;
+    assert_eq!(hook(&theirs, "data-priority"), "urgent");
+    assert_eq!(hook(&theirs, "data-category"), "technical");
+}
+
+#[actix_web::test]
+async fn resolving_closes_and_the_customer_reopens_by_replying() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, amir_id) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Fixed?").await;
+    assert_see_other(&act(&amir, n, "accept", &[]).await, &back(n));
+    assert_see_other(&act(&amir, n, "close", &[]).await, &back(n));
+
+    let page = amir.get(&back(n)).await;
+    assert_eq!(hook(&page, "data-status"), "closed");
+    let timeline = events(&page.body);
+    assert_eq!(timeline[timeline.len() - 2..], ["closed", "status_changed"]);
+    assert!(page.body.contains("Closed as resolved"), "{}", page.body);
+    assert!(page.body.contains("The customer can reopen it by writing."));
+    assert!(
+        !page.body.contains("name=\"body\""),
+        "no reply box when closed"
+    );
+    assert_eq!(
+        db_field(&app, n, "status || '/' || close_reason").as_deref(),
+        Some("closed/resolved")
+    );
+    assert!(db_field(&app, n, "closed_at").is_some());
+    let theirs = ana.get(&format!("/tickets/{n}")).await;
+    assert_eq!(hook(&theirs, "data-status"), "closed");
+
+    // The customer writes again: reopened, awaiting a response, back in the console.
+    assert_see_other(
+        &customer_reply(&ana, n, "It broke again.").await,
+        &format!("/tickets/{n}"),
+    );
+    assert_eq!(
+        db_events(&app, n),
+        "created,accepted,status_changed,assigned,closed,status_changed,replied,reopened,status_changed"
+    );
+    let page = amir.get(&back(n)).await;
+    assert_eq!(hook(&page, "data-status"), "awaiting_response");
+    assert!(page.body.contains("It broke again."));
+    assert_eq!(
+        db_field(&app, n, "coalesce(close_reason, '-')").as_deref(),
+        Some("-")
+    );
+    assert_eq!(db_field(&app, n, "assignee_id"), Some(amir_id.to_string()));
+    let mine = amir.get("/console?view=mine").await;
+    assert_eq!(rows(&mine.body), [n]);
+    assert!(rows(&amir.get("/console?view=closed").await.body).is_empty());
+}
+
+// ---------------------------------------------------------------- refusals
+
+#[actix_web::test]
+async fn actions_on_a_closed_ticket_are_refused_with_409_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, amir_id) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Done").await;
+    assert_see_other(&act(&amir, n, "close", &[]).await, &back(n));
+    let before = snapshot(&app, n);
+
+    let amir_s = amir_id.to_string();
+    let cases: Vec<(&str, Page, &str)> = vec![
+        (
+            "reply",
+            say(&amir, n, &[("body", "One more thing")], &[("a.txt", txt())]).await,
+            "This ticket is closed; support cannot reply to it. The customer can reopen it by replying.",
+        ),
+        (
+            "note",
+            say(
+                &amir,
+                n,
+                &[("body", "A late note"), ("internal", "1")],
+                &[("b.txt", txt())],
+            )
+            .await,
+            "This ticket is closed; notes cannot be added to it.",
+        ),
+        (
+            "accept",
+            act(&amir, n, "accept", &[]).await,
+            "This ticket is closed; it cannot be accepted.",
+        ),
+        (
+            "assign",
+            act(&amir, n, "assign", &[("agent", &amir_s)]).await,
+            "This ticket is closed; reopen it first.",
+        ),
+        (
+            "priority",
+            act(&amir, n, "priority", &[("priority", "low")]).await,
+            "This ticket is closed; reopen it first.",
+        ),
+        (
+            "category",
+            act(&amir, n, "category", &[("category", "sales")]).await,
+            "This ticket is closed; reopen it first.",
+        ),
+        (
+            "resolve",
+            act(&amir, n, "close", &[]).await,
+            "This ticket is already closed.",
+        ),
+    ];
+    for (what, page, reason) in cases {
+        assert_eq!(page.status, 409, "{what}: {:?}", page.location);
+        assert_eq!(alert(&page.body), Some(reason), "{what}");
+        assert_eq!(hook(&page, "data-status"), "closed", "{what}");
+        assert_eq!(snapshot(&app, n), before, "{what} changed something");
+    }
+    assert!(!amir.get(&back(n)).await.body.contains("One more thing"));
+}
+
+#[actix_web::test]
+async fn accepting_a_ticket_another_agent_took_says_who_took_it() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, amir_id) = agent(&app, "amir@support.example").await;
+    let (bea, _) = agent(&app, "bea@support.example").await;
+    let n = quick(&ana, "Who takes it").await;
+
+    assert_see_other(&act(&amir, n, "accept", &[]).await, &back(n));
+    let before = snapshot(&app, n);
+    let page = act(&bea, n, "accept", &[]).await;
+    assert_see_other(&page, &format!("/console/tickets/{n}?taken=1"));
+    assert_eq!(snapshot(&app, n), before, "the loser changes nothing");
+    assert_eq!(db_field(&app, n, "assignee_id"), Some(amir_id.to_string()));
+
+    let followed = bea.get(page.location.as_deref().unwrap()).await;
+    assert_eq!(followed.status, 200);
+    assert_eq!(
+        notice(&followed.body),
+        Some("Staff amir@support.example already accepted this ticket.")
+    );
+    assert_eq!(hook(&followed, "data-status"), "in_progress");
+    assert!(
+        notice(&bea.get(&back(n)).await.body).is_none(),
+        "no notice without taken"
+    );
+
+    // Accepting once support has replied is refused with the reason.
+    assert_see_other(&reply(&amir, n, "Answer").await, &back(n));
+    let before = snapshot(&app, n);
+    let page = act(&bea, n, "accept", &[]).await;
+    assert_eq!(page.status, 409, "{:?}", page.location);
+    assert_eq!(
+        alert(&page.body),
+        Some("Only tickets awaiting a response can be accepted.")
+    );
+    assert_eq!(snapshot(&app, n), before);
+}
+
+#[actix_web::test]
+async fn unknown_priority_category_agent_or_version_is_a_bad_request() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let bea_id = app.add_staff("agent", "bea@support.example", PW);
+    let n = quick(&ana, "Tampered").await;
+    let before = snapshot(&app, n);
+    let ana_id = user_id(&app, "ana@acme.example").to_string();
+
+    for priority in ["bogus", "", "High", " high", "5"] {
+        let page = act(&amir, n, "priority", &[("priority", priority)]).await;
+        assert_eq!(page.status, 400, "priority {priority:?}");
+        assert!(
+            page.body.contains("Choose one of the priorities."),
+            "{priority:?}: {}",
+            page.body
+        );
+    }
+    for category in ["bogus", "", "Technical"] {
+        let page = act(&amir, n, "category", &[("category", category)]).await;
+        assert_eq!(page.status, 400, "category {category:?}");
+        assert!(
+            page.body.contains("Choose one of the categories."),
+            "{category:?}"
+        );
+    }
+    for agent_id in ["abc", "1.5", "-", "99999999999999999999"] {
+        let page = act(&amir, n, "assign", &[("agent", agent_id)]).await;
+        assert_eq!(page.status, 400, "agent {agent_id:?}");
+        assert!(
+            page.body.contains("Choose an active support agent."),
+            "{agent_id:?}"
+        );
+    }
+    // Well-formed ids that are no active agent: a customer, nobody, a deactivated agent.
+    exec(
+        &app,
+        &format!("UPDATE users SET active = false WHERE id = {bea_id}"),
+    );
+    for agent_id in [ana_id.as_str(), "999999", &bea_id.to_string()] {
+        let page = act(&amir, n, "assign", &[("agent", agent_id)]).await;
+        assert_eq!(page.status, 400, "agent {agent_id:?}");
+    }
+    let page = say(&amir, n, &[("body", "Hi"), ("version", "v2")], &[]).await;
+    assert_eq!(page.status, 400, "version");
+    assert_eq!(snapshot(&app, n), before, "nothing changed");
+}
+
+#[actix_web::test]
+async fn assigning_a_non_agent_says_why() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Tampered").await;
+    let ana_id = user_id(&app, "ana@acme.example").to_string();
+    for agent_id in [ana_id.as_str(), "999999"] {
+        let page = act(&amir, n, "assign", &[("agent", agent_id)]).await;
+        assert_eq!(page.status, 400, "agent {agent_id:?}");
+        assert!(
+            page.body.contains("Choose an active support agent."),
+            "agent {agent_id:?}: no message on the page"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn setting_the_same_priority_category_or_assignee_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, amir_id) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Same again").await;
+    let before = snapshot(&app, n);
+    let cases = [
+        (
+            act(&amir, n, "priority", &[("priority", "normal")]).await,
+            "The ticket already has that priority.",
+        ),
+        (
+            act(&amir, n, "category", &[("category", "technical")]).await,
+            "The ticket already has that category.",
+        ),
+        (
+            act(&amir, n, "assign", &[("agent", "")]).await,
+            "The ticket is already assigned that way.",
+        ),
+    ];
+    for (page, reason) in cases {
+        assert_eq!(page.status, 409, "{reason}");
+        assert_eq!(alert(&page.body), Some(reason));
+        assert_eq!(hook(&page, "data-status"), "awaiting_response");
+        assert_eq!(snapshot(&app, n), before, "{reason}");
+    }
+    assert_see_other(
+        &act(&amir, n, "assign", &[("agent", &amir_id.to_string())]).await,
+        &back(n),
+    );
+    let before = snapshot(&app, n);
+    let page = act(&amir, n, "assign", &[("agent", &amir_id.to_string())]).await;
+    assert_eq!(page.status, 409);
+    assert_eq!(
+        alert(&page.body),
+        Some("The ticket is already assigned that way.")
+    );
+    assert_eq!(snapshot(&app, n), before);
+}
+
+// ---------------------------------------------------------------- concurrency
+
+#[actix_web::test]
+async fn of_two_simultaneous_accepts_exactly_one_wins_every_time() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let (amir, amir_id) = agent(&app, "amir@support.example").await;
+    let (bea, bea_id) = agent(&app, "bea@support.example").await;
+    let (amir_token, bea_token) = (token(&amir).await, token(&bea).await);
+    for round in 0..20 {
+        let n = create(&ana, &format!("Race {round}"), "technical", "low").await;
+        let path = format!("/console/tickets/{n}/accept");
+        let amir_form = [("csrf_token", amir_token.as_str())];
+        let bea_form = [("csrf_token", bea_token.as_str())];
+        let (a, b) = tokio::join!(
+            amir.post_raw(&path, &amir_form),
+            bea.post_raw(&path, &bea_form),
+        );
+        let won = back(n);
+        let lost = format!("/console/tickets/{n}?taken=1");
+        let winner = match (a.location.as_deref(), b.location.as_deref()) {
+            (Some(x), Some(y)) if x == won && y == lost => amir_id,
+            (Some(x), Some(y)) if x == lost && y == won => bea_id,
+            _ => panic!(
+                "round {round}: {} {:?} / {} {:?}",
+                a.status, a.location, b.status, b.location
+            ),
+        };
+        assert_eq!((a.status, b.status), (303, 303), "round {round}");
+        assert_eq!(
+            sql_i64(
+                &app,
+                &format!(
+                    "SELECT count(*) FROM ticket_events WHERE ticket_number = {n} AND kind = 'accepted'"
+                )
+            ),
+            1,
+            "round {round}: exactly one accepted event"
+        );
+        assert_eq!(
+            db_events(&app, n),
+            "created,accepted,status_changed,assigned",
+            "round {round}"
+        );
+        assert_eq!(
+            sql_i64(
+                &app,
+                &format!(
+                    "SELECT actor_id FROM ticket_events WHERE ticket_number = {n} AND kind = 'accepted'"
+                )
+            ),
+            winner,
+            "round {round}: the winner's event"
+        );
+        assert_eq!(
+            db_field(&app, n, "assignee_id"),
+            Some(winner.to_string()),
+            "round {round}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_stale_reply_is_not_sent_and_shows_the_new_message() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Moving target").await;
+
+    let loaded = amir.get(&back(n)).await;
+    let v0 = version_input(&loaded);
+    assert_eq!(hook(&loaded, "data-version"), v0.to_string());
+    // The customer writes while the agent is typing.
+    assert_see_other(
+        &customer_reply(&ana, n, "Update: it is the second disk.").await,
+        &format!("/tickets/{n}"),
+    );
+    let before = snapshot(&app, n);
+    let v = v0.to_string();
+    let page = say(
+        &amir,
+        n,
+        &[("body", "Restart the first disk."), ("version", &v)],
+        &[],
+    )
+    .await;
+    assert_eq!(page.status, 409, "{:?}", page.location);
+    assert_eq!(support_messages(&app, n), 0, "not sent");
+    assert_eq!(snapshot(&app, n), before, "nothing changed");
+    assert_eq!(
+        alert(&page.body),
+        Some(
+            "The customer wrote while you were typing. Read the new message below; \
+             your reply was not sent — send it again if it still fits."
+        )
+    );
+    assert!(page.body.contains("Update: it is the second disk."));
+    assert_eq!(
+        textarea(&page.body),
+        Some("Restart the first disk."),
+        "kept"
+    );
+    let v1 = version_input(&page);
+    assert!(v1 > v0, "{v1} > {v0}");
+    assert_eq!(hook(&page, "data-status"), "awaiting_response");
+
+    // Sent again from that page: it goes through.
+    let v = v1.to_string();
+    let page = say(
+        &amir,
+        n,
+        &[("body", "Restart the second disk."), ("version", &v)],
+        &[],
+    )
+    .await;
+    assert_see_other(&page, &back(n));
+    assert_eq!(support_messages(&app, n), 1);
+    let page = amir.get(&back(n)).await;
+    assert_eq!(hook(&page, "data-status"), "awaiting_customer");
+    assert!(page.body.contains("Restart the second disk."));
+    assert!(!page.body.contains("Restart the first disk."));
+}
+
+#[actix_web::test]
+async fn only_a_customer_message_makes_a_reply_stale_and_no_version_means_no_check() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Versions").await;
+
+    // Without a version there is no check.
+    let _ = amir.get(&back(n)).await;
+    assert_see_other(
+        &customer_reply(&ana, n, "More detail.").await,
+        &format!("/tickets/{n}"),
+    );
+    assert_see_other(&reply(&amir, n, "No version given").await, &back(n));
+    assert_eq!(support_messages(&app, n), 1);
+
+    // The agent's own changes since loading do not make the reply stale.
+    let v = version_input(&amir.get(&back(n)).await).to_string();
+    assert_see_other(
+        &act(&amir, n, "category", &[("category", "financial")]).await,
+        &back(n),
+    );
+    assert_see_other(
+        &say(
+            &amir,
+            n,
+            &[("body", "After my own change"), ("version", &v)],
+            &[],
+        )
+        .await,
+        &back(n),
+    );
+    assert_eq!(support_messages(&app, n), 2);
+
+    // A note is never held back; a public reply on the same old version is.
+    let v = version_input(&amir.get(&back(n)).await).to_string();
+    assert_see_other(
+        &customer_reply(&ana, n, "Still broken.").await,
+        &format!("/tickets/{n}"),
+    );
+    assert_see_other(
+        &say(
+            &amir,
+            n,
+            &[
+                ("body", "Note on an old page"),
+                ("internal", "1"),
+                ("version", &v),
+            ],
+            &[],
+        )
+        .await,
+        &back(n),
+    );
+    let page = say(&amir, n, &[("body", "Stale"), ("version", &v)], &[]).await;
+    assert_eq!(page.status, 409);
+    assert_eq!(support_messages(&app, n), 2);
+}
+
+// ---------------------------------------------------------------- queue
+
+#[actix_web::test]
+async fn queue_views_and_their_counts() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let (bea, bea_id) = agent(&app, "bea@support.example").await;
+
+    let empty = amir.get("/console").await;
+    assert_eq!(empty.status, 200);
+    assert!(rows(&empty.body).is_empty());
+    assert!(empty.body.contains("The queue is empty."));
+    assert_eq!(badge(&empty.body, "unassigned"), Some(0));
+
+    let fresh = quick(&ana, "Fresh").await;
+    let mine = quick(&ana, "Accepted by amir").await;
+    let beas = quick(&ana, "Given to bea").await;
+    let done = quick(&ana, "Resolved").await;
+    let late = quick(&ana, "Late").await;
+    assert_see_other(&act(&amir, mine, "accept", &[]).await, &back(mine));
+    assert_see_other(
+        &act(&amir, beas, "assign", &[("agent", &bea_id.to_string())]).await,
+        &back(beas),
+    );
+    assert_see_other(&act(&amir, done, "close", &[]).await, &back(done));
+    exec(
+        &app,
+        &format!(
+            "UPDATE tickets SET response_due_at = now() - interval '1 hour' WHERE number = {late}"
+        ),
+    );
+
+    let sorted = |path: &'static str, b: Browser| async move {
+        let page = b.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        let mut r = rows(&page.body);
+        r.sort();
+        (r, page)
+    };
+    let (r, page) = sorted("/console", amir.clone()).await;
+    assert_eq!(r, [fresh, late], "unassigned is the default view");
+    assert!(
+        tag(&page.body, "href=\"/console?view=unassigned\"")
+            .unwrap()
+            .contains("aria-current=\"page\"")
+    );
+    assert_eq!(
+        sorted("/console?view=unassigned", amir.clone()).await.0,
+        [fresh, late]
+    );
+    assert_eq!(sorted("/console?view=mine", amir.clone()).await.0, [mine]);
+    assert_eq!(sorted("/console?view=mine", bea.clone()).await.0, [beas]);
+    assert_eq!(
+        sorted("/console?view=open", amir.clone()).await.0,
+        [fresh, mine, beas, late]
+    );
+    assert_eq!(
+        sorted("/console?view=breached", amir.clone()).await.0,
+        [late]
+    );
+    let (r, closed) = sorted("/console?view=closed", amir.clone()).await;
+    assert_eq!(r, [done]);
+    assert_eq!(
+        attr(
+            tag(&closed.body, &format!("<tr data-ticket=\"{done}\"")).unwrap(),
+            "data-status"
+        ),
+        Some("closed")
+    );
+    // An unknown view falls back to unassigned.
+    assert_eq!(
+        sorted("/console?view=bogus", amir.clone()).await.0,
+        [fresh, late]
+    );
+
+    // Rows carry their status and SLA state.
+    let open = amir.get("/console?view=open").await;
+    let tr = tag(&open.body, &format!("<tr data-ticket=\"{mine}\"")).unwrap();
+    assert_eq!(attr(tr, "data-status"), Some("in_progress"));
+    assert!(attr(tr, "data-sla").is_some());
+    let tr = tag(&open.body, &format!("<tr data-ticket=\"{late}\"")).unwrap();
+    assert_eq!(attr(tr, "data-sla"), Some("breached"));
+    assert!(
+        row_html(&open.body, beas)
+            .unwrap()
+            .contains("Staff bea@support.example")
+    );
+    assert!(row_html(&open.body, fresh).unwrap().contains("nobody"));
+
+    // Count badges on the open views only, from amir's point of view.
+    for page in [&page, &open, &closed] {
+        assert_eq!(badge(&page.body, "unassigned"), Some(2));
+        assert_eq!(badge(&page.body, "mine"), Some(1));
+        assert_eq!(badge(&page.body, "open"), Some(4));
+        assert_eq!(badge(&page.body, "breached"), Some(1));
+        assert_eq!(badge(&page.body, "closed"), None);
+        assert!(page.body.contains("<a href=\"/console?view=closed\""));
+    }
+    let beas_view = bea.get("/console").await;
+    assert_eq!(badge(&beas_view.body, "mine"), Some(1));
+}
+
+#[actix_web::test]
+async fn the_queue_puts_the_earliest_due_first_then_priority_then_age() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let a = create(&ana, "A", "technical", "normal").await;
+    let b = create(&ana, "B", "technical", "low").await;
+    let c = create(&ana, "C", "technical", "high").await;
+    let d = create(&ana, "D", "technical", "normal").await;
+    let e = create(&ana, "E", "technical", "critical").await;
+    let f = create(&ana, "F", "technical", "low").await;
+    let g = create(&ana, "G", "technical", "urgent").await;
+    // b is due first; a, c, d share a later due time (c is more urgent; a is older than d);
+    // e, g and f have no due time and come last, most urgent first.
+    let set = |n: i64, due: &str| {
+        exec(
+            &app,
+            &format!("UPDATE tickets SET response_due_at = {due} WHERE number = {n}"),
+        )
+    };
+    set(a, "'2099-01-01T12:00:00Z'");
+    set(b, "'2099-01-01T09:00:00Z'");
+    set(c, "'2099-01-01T12:00:00Z'");
+    set(d, "'2099-01-01T12:00:00Z'");
+    for n in [e, f, g] {
+        set(n, "NULL");
+    }
+    let expected = [b, c, a, d, e, g, f];
+    assert_eq!(rows(&amir.get("/console?view=open").await.body), expected);
+    assert_eq!(rows(&amir.get("/console").await.body), expected);
+    // Moving a's due time before b's moves it to the top.
+    set(a, "'2099-01-01T08:00:00Z'");
+    assert_eq!(
+        rows(&amir.get("/console?view=open").await.body),
+        [a, b, c, d, e, g, f]
+    );
+    // Mine keeps the same order.
+    for n in [f, d, b] {
+        assert_see_other(&act(&amir, n, "accept", &[]).await, &back(n));
+    }
+    assert_eq!(rows(&amir.get("/console?view=mine").await.body), [b, d, f]);
+}
+
+#[actix_web::test]
+async fn queue_filters_and_search() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let gus = customer(&app, "globex", "gus@globex.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let a1 = create(&ana, "Database is slow", "technical", "normal").await;
+    let a2 = create(&ana, "Invoice question", "financial", "low").await;
+    let g1 = create(&gus, "Login broken", "technical", "low").await;
+    let sorted = |path: String| {
+        let amir = amir.clone();
+        async move {
+            let page = amir.get(&path).await;
+            assert_eq!(page.status, 200, "{path}");
+            let mut r = rows(&page.body);
+            r.sort();
+            r
+        }
+    };
+    let open = |q: &str| format!("/console?view=open&{q}");
+    assert_eq!(sorted(open("")).await, [a1, a2, g1]);
+    assert_eq!(sorted(open("priority=low")).await, [a2, g1]);
+    assert_eq!(sorted(open("priority=normal")).await, [a1]);
+    assert!(sorted(open("priority=critical")).await.is_empty());
+    assert_eq!(sorted(open("category=technical")).await, [a1, g1]);
+    assert_eq!(sorted(open("category=financial")).await, [a2]);
+    assert_eq!(sorted(open("organization=globex")).await, [g1]);
+    assert_eq!(sorted(open("organization=acme")).await, [a1, a2]);
+    assert!(sorted(open("organization=nope")).await.is_empty());
+    assert_eq!(
+        sorted(open("organization=acme&category=technical")).await,
+        [a1]
+    );
+    assert_eq!(sorted(open("priority=low&category=technical")).await, [g1]);
+    // Search: subject (any case), number (bare or prefixed), requester email.
+    assert_eq!(sorted(open("q=database")).await, [a1]);
+    assert_eq!(sorted(open("q=INVOICE")).await, [a2]);
+    assert_eq!(sorted(open(&format!("q={a2}"))).await, [a2]);
+    assert_eq!(sorted(open(&format!("q=T-{g1}"))).await, [g1]);
+    assert_eq!(sorted(open("q=gus%40globex.example")).await, [g1]);
+    assert_eq!(sorted(open("q=globex.example")).await, [g1]);
+    assert_eq!(sorted(open("q=ana%40acme")).await, [a1, a2]);
+    assert!(sorted(open("q=nothing+like+it")).await.is_empty());
+    assert!(sorted(open("q=%25")).await.is_empty(), "% is literal");
+    assert_eq!(sorted(open("q=login&organization=globex")).await, [g1]);
+    assert!(sorted(open("q=login&organization=acme")).await.is_empty());
+    // The default view filters too; the form keeps what was chosen.
+    assert_eq!(sorted("/console?priority=low".into()).await, [a2, g1]);
+    let page = amir
+        .get("/console?view=open&priority=low&category=technical&q=login&organization=globex")
+        .await;
+    assert!(page.body.contains("<option value=\"low\" selected>"));
+    assert!(page.body.contains("<option value=\"technical\" selected>"));
+    assert!(page.body.contains("value=\"login\""));
+    assert!(page.body.contains("value=\"globex\""));
+    assert!(page.body.contains("name=\"view\" value=\"open\""));
+    let empty = amir.get("/console?view=open&q=nothing").await;
+    assert!(empty.body.contains("The queue is empty."));
+    // Unknown filter values are ignored rather than failing.
+    assert_eq!(
+        sorted(open("priority=bogus&category=bogus")).await,
+        [a1, a2, g1]
+    );
+}
+
+#[actix_web::test]
+async fn the_queue_pages_by_keyset_without_duplicates() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let mut tickets = Vec::new();
+    for i in 0..27 {
+        let priority = if i % 2 == 0 { "low" } else { "normal" };
+        tickets.push(create(&ana, &format!("Page {i}"), "technical", priority).await);
+    }
+    // Due times: every third none, the others in reverse order with some ties.
+    let mut expected: Vec<(i64, i16, i64)> = Vec::new();
+    for (i, n) in tickets.iter().enumerate() {
+        let rank = if i % 2 == 0 { 5 } else { 4 };
+        let due = if i % 3 == 0 {
+            exec(
+                &app,
+                &format!("UPDATE tickets SET response_due_at = NULL WHERE number = {n}"),
+            );
+            i64::MAX
+        } else {
+            let minutes = (30 - i as i64) / 2;
+            exec(
+                &app,
+                &format!(
+                    "UPDATE tickets SET response_due_at = '2099-01-01T00:00:00Z'::timestamptz \
+                     + interval '{minutes} minutes' WHERE number = {n}"
+                ),
+            );
+            minutes
+        };
+        expected.push((due, rank, *n));
+    }
+    expected.sort();
+    let expected: Vec<i64> = expected.into_iter().map(|(_, _, n)| n).collect();
+
+    let first = amir.get("/console?view=open").await;
+    assert_eq!(badge(&first.body, "open"), Some(27));
+    let page1 = rows(&first.body);
+    assert_eq!(page1.len(), 25);
+    assert!(!first.body.contains("First page"));
+    let next = tag(&first.body, "rel=\"next\"").expect("a next link");
+    let href = unescape(attr(next, "href").unwrap());
+    assert!(
+        href.starts_with("/console?") && href.contains("view=open"),
+        "{href}"
+    );
+    let second = amir.get(&href).await;
+    assert_eq!(second.status, 200);
+    let page2 = rows(&second.body);
+    assert_eq!(page2.len(), 2, "{href}");
+    assert!(!second.body.contains("rel=\"next\""));
+    assert!(second.body.contains("First page"));
+    let all: Vec<i64> = page1.iter().chain(&page2).copied().collect();
+    let mut unique = all.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 27, "no duplicates, none missing");
+    assert_eq!(all, expected, "most urgent first across pages");
+
+    // Filters are kept on the next link.
+    let low = amir.get("/console?view=open&priority=low").await;
+    assert_eq!(rows(&low.body).len(), 14);
+    assert!(!low.body.contains("rel=\"next\""));
+    // Unassigned (the default) pages the same way.
+    let first = amir.get("/console").await;
+    assert_eq!(rows(&first.body).len(), 25);
+    let href = unescape(attr(tag(&first.body, "rel=\"next\"").unwrap(), "href").unwrap());
+    assert!(href.contains("view=unassigned"), "{href}");
+    assert_eq!(rows(&amir.get(&href).await.body), page2);
+    // A broken cursor starts over rather than failing.
+    let page = amir.get("/console?view=open&after=garbage").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(rows(&page.body), page1);
+}
+
+#[actix_web::test]
+async fn new_tickets_and_customer_replies_appear_on_the_next_load() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    assert!(rows(&amir.get("/console").await.body).is_empty());
+
+    let n = quick(&ana, "Just arrived").await;
+    let page = amir.get("/console").await;
+    assert_eq!(rows(&page.body), [n]);
+    assert_eq!(badge(&page.body, "unassigned"), Some(1));
+    assert!(page.body.contains("Just arrived"));
+
+    assert_see_other(&reply(&amir, n, "First answer").await, &back(n));
+    let page = amir.get("/console").await;
+    assert!(rows(&page.body).is_empty(), "taken by the reply");
+    let mine = amir.get("/console?view=mine").await;
+    let tr = tag(&mine.body, &format!("<tr data-ticket=\"{n}\"")).unwrap();
+    assert_eq!(attr(tr, "data-status"), Some("awaiting_customer"));
+
+    assert_see_other(
+        &customer_reply(&ana, n, "Thanks, but one more thing").await,
+        &format!("/tickets/{n}"),
+    );
+    let mine = amir.get("/console?view=mine").await;
+    let tr = tag(&mine.body, &format!("<tr data-ticket=\"{n}\"")).unwrap();
+    assert_eq!(attr(tr, "data-status"), Some("awaiting_response"));
+    let page = amir.get(&back(n)).await;
+    assert!(page.body.contains("Thanks, but one more thing"));
+    assert_eq!(kinds(&page.body), ["reply", "reply", "reply"]);
+    let second = quick(&ana, "Another one").await;
+    assert_eq!(rows(&amir.get("/console").await.body), [second]);
+}
+
+// ---------------------------------------------------------------- ticket view
+
+#[actix_web::test]
+async fn the_ticket_view_shows_organization_plan_requester_and_other_open_tickets() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let gus = customer(&app, "globex", "gus@globex.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let main = quick(&ana, "Main issue").await;
+    let other = quick(&ana, "Side issue").await;
+    let closed = quick(&ana, "Old issue").await;
+    let close = ana
+        .post_raw(
+            &format!("/tickets/{closed}/close"),
+            &[("csrf_token", token(&ana).await.as_str())],
+        )
+        .await;
+    assert_see_other(&close, &format!("/tickets/{closed}"));
+    let foreign = quick(&gus, "Globex issue").await;
+
+    let page = amir.get(&back(main)).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(hook(&page, "data-ticket"), main.to_string());
+    assert!(page.body.contains("Org acme"));
+    assert!(page.body.contains("Professional"));
+    assert!(page.body.contains("ana@acme.example"));
+    assert!(page.body.contains("Person ana@acme.example"));
+    assert!(page.body.contains(&format!("T-{main}")));
+    assert!(page.body.contains("Body of Main issue"));
+    let start = page
+        .body
+        .find("Other open tickets of this organization")
+        .expect("the other-open card");
+    let card = &page.body[start..start + page.body[start..].find("</section>").unwrap()];
+    assert!(
+        card.contains(&format!("href=\"/console/tickets/{other}\"")),
+        "{card}"
+    );
+    assert!(card.contains("Side issue"));
+    for absent in [main, closed, foreign] {
+        assert!(
+            !card.contains(&format!("href=\"/console/tickets/{absent}\"")),
+            "{absent} in {card}"
+        );
+    }
+
+    let page = amir.get(&back(foreign)).await;
+    assert!(page.body.contains("Org globex"));
+    assert!(page.body.contains("Basic"));
+    assert!(!page.body.contains("Professional"));
+    assert!(page.body.contains("gus@globex.example"));
+    assert!(page.body.contains("No other open tickets."));
+
+    // The queue row names the organization and its plan.
+    let queue = amir.get("/console?view=open").await;
+    let tr = row_html(&queue.body, main).unwrap();
+    assert!(
+        tr.contains("Org acme") && tr.contains("Professional"),
+        "{tr}"
+    );
+    let tr = row_html(&queue.body, foreign).unwrap();
+    assert!(tr.contains("Org globex") && tr.contains("Basic"), "{tr}");
+}
+
+#[actix_web::test]
+async fn the_closed_view_pages_newest_closed_first() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let mut tickets = Vec::new();
+    for i in 0..27 {
+        tickets.push(create(&ana, &format!("Closed {i}"), "sales", "low").await);
+    }
+    // Closed in a shuffled order: the view lists the last closed first.
+    let mut order: Vec<i64> = tickets.iter().step_by(2).copied().collect();
+    order.extend(tickets.iter().skip(1).step_by(2).rev());
+    for n in &order {
+        assert_see_other(&act(&amir, *n, "close", &[]).await, &back(*n));
+    }
+    let expected: Vec<i64> = order.iter().rev().copied().collect();
+    let first = amir.get("/console?view=closed").await;
+    let page1 = rows(&first.body);
+    assert_eq!(page1.len(), 25);
+    let href = unescape(attr(tag(&first.body, "rel=\"next\"").unwrap(), "href").unwrap());
+    assert!(href.contains("view=closed"), "{href}");
+    let page2 = rows(&amir.get(&href).await.body);
+    let all: Vec<i64> = page1.into_iter().chain(page2).collect();
+    assert_eq!(all, expected);
+    assert!(rows(&amir.get("/console?view=open").await.body).is_empty());
+    assert_eq!(badge(&first.body, "open"), Some(0));
+}
+
+#[actix_web::test]
+async fn markup_typed_by_customers_is_escaped_in_the_console() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let evil = "<script>alert(1)</script>";
+    let n = create(&ana, evil, "technical", "normal").await;
+    assert_see_other(
+        &customer_reply(&ana, n, evil).await,
+        &format!("/tickets/{n}"),
+    );
+    for path in ["/console".to_string(), back(n), format!("/console?q={n}")] {
+        let page = amir.get(&path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(!page.body.contains(evil), "{path}: {}", page.body);
+        assert!(
+            page.body.contains("&lt;script&gt;") || page.body.contains("&#60;script&#62;"),
+            "{path}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_nul_character_in_a_message_or_search_is_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Nul").await;
+    let before = snapshot(&app, n);
+    for internal in ["", "1"] {
+        let page = say(&amir, n, &[("body", "a\0b"), ("internal", internal)], &[]).await;
+        assert!(
+            [400, 422].contains(&page.status),
+            "internal={internal}: {}",
+            page.status
+        );
+    }
+    assert_eq!(snapshot(&app, n), before);
+    let page = amir.get("/console?view=open&q=a%00b").await;
+    assert!([200, 400].contains(&page.status), "{}", page.status);
+}
+
+#[actix_web::test]
+async fn a_nul_character_in_the_organization_filter_is_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let page = amir.get("/console?view=open&organization=a%00b").await;
+    assert!([200, 400].contains(&page.status), "{}", page.status);
+}
+
+#[actix_web::test]
+async fn a_tampered_queue_cursor_is_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    quick(&ana, "Cursor").await;
+    for after in ["o.3000000000000000000.0.1", "o.-3000000000000000000.0.1"] {
+        let page = amir.get(&format!("/console?view=open&after={after}")).await;
+        assert!(
+            [200, 400].contains(&page.status),
+            "{after}: {}",
+            page.status
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_stale_reply_with_files_asks_to_attach_them_again() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Files").await;
+    let v = version_input(&amir.get(&back(n)).await).to_string();
+    assert_see_other(
+        &customer_reply(&ana, n, "New info").await,
+        &format!("/tickets/{n}"),
+    );
+    let page = say(
+        &amir,
+        n,
+        &[("body", "See the attached log"), ("version", &v)],
+        &[("fix.txt", txt())],
+    )
+    .await;
+    assert_eq!(page.status, 409);
+    assert_eq!(support_messages(&app, n), 0);
+    assert!(
+        page.body.contains("Please attach your files again."),
+        "the agent is not told that fix.txt was dropped"
+    );
+}
