@@ -84,6 +84,20 @@ diesel::table! {
         priority_rank -> Int2,
         customer_version -> Int4,
         quota_exempt -> Bool,
+        first_response_at -> Nullable<Timestamptz>,
+        first_response_minutes -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    response_times (id) {
+        id -> Int8,
+        ticket_number -> Int8,
+        organization_id -> Int8,
+        started_at -> Timestamptz,
+        responded_at -> Timestamptz,
+        business_minutes -> Int8,
+        breached -> Bool,
     }
 }
 
@@ -205,4 +219,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_holidays,
     plan_priorities,
     organization_plan_changes,
+    response_times,
 );

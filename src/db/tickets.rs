@@ -79,6 +79,37 @@ pub struct EventRow {
     pub actor_name: Option<String>,
 }
 
+/// Records a finished response clock and, the first time, the ticket's first response.
+pub fn record_response(
+    conn: &mut PgConnection,
+    ticket: &TicketRow,
+    r: &crate::domain::sla::Response,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    use super::schema::response_times;
+    diesel::insert_into(response_times::table)
+        .values((
+            response_times::ticket_number.eq(ticket.number),
+            response_times::organization_id.eq(ticket.organization_id),
+            response_times::started_at.eq(r.started_at),
+            response_times::responded_at.eq(at),
+            response_times::business_minutes.eq(r.business_minutes),
+            response_times::breached.eq(r.breached),
+        ))
+        .execute(conn)?;
+    diesel::update(
+        tickets::table
+            .find(ticket.number)
+            .filter(tickets::first_response_at.is_null()),
+    )
+    .set((
+        tickets::first_response_at.eq(at),
+        tickets::first_response_minutes.eq(r.business_minutes),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
 pub fn insert_ticket(conn: &mut PgConnection, t: &NewTicket) -> QueryResult<i64> {
     diesel::insert_into(tickets::table)
         .values(t)

@@ -5,6 +5,7 @@
 
 pub mod auto_close;
 pub mod scheduler;
+pub mod sla_breach;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -29,6 +30,7 @@ pub enum LockWait {
 
 /// Advisory lock keys: one per job, fixed forever.
 pub const AUTO_CLOSE_LOCK: i64 = 0x5d_0001;
+pub const SLA_BREACH_LOCK: i64 = 0x5d_0002;
 
 #[derive(QueryableByName)]
 struct Locked {
@@ -83,6 +85,15 @@ pub fn run_all(
         job: "auto_close",
         summary: match closed {
             Some(n) => format!("closed {n} ticket{}", if n == 1 { "" } else { "s" }),
+            None => "skipped: another process is running it".into(),
+        },
+    });
+    let marked = with_lock(&mut conn, SLA_BREACH_LOCK, wait, |c| sla_breach::run(c, at))
+        .map_err(|e| format!("sla_breach: {e}"))?;
+    reports.push(JobReport {
+        job: "sla_breach",
+        summary: match marked {
+            Some(n) => format!("marked {n} breached clock{}", if n == 1 { "" } else { "s" }),
             None => "skipped: another process is running it".into(),
         },
     });

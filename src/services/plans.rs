@@ -63,6 +63,20 @@ pub fn load(conn: &mut PgConnection, plan_id: i64) -> Result<PlanView, ServiceEr
     })
 }
 
+/// The plans of a page's tickets, each loaded once.
+pub fn book(
+    conn: &mut PgConnection,
+    plan_ids: impl IntoIterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, PlanView>, ServiceError> {
+    let mut book = std::collections::HashMap::new();
+    for id in plan_ids {
+        if let std::collections::hash_map::Entry::Vacant(e) = book.entry(id) {
+            e.insert(load(conn, id)?);
+        }
+    }
+    Ok(book)
+}
+
 pub fn usage(
     conn: &mut PgConnection,
     org_id: i64,

@@ -13,6 +13,7 @@ use crate::db::tickets::{
 use crate::domain::access::customer_sees_ticket;
 use crate::domain::account::MemberRole;
 use crate::domain::content::{FileKind, MessageBody, Subject};
+use crate::domain::sla;
 use crate::domain::ticket::{
     self, Action, Actor, AutoCloseTimer, Category, Priority, ResponseClock, Status, TicketState,
     Transition,
@@ -149,6 +150,20 @@ pub fn create(
             Quota::Exempt => crate::db::plans::organization_plan(conn, org_id)?,
         };
         let transition = ticket::create(t.priority, t.category);
+        let plan = super::plans::load(conn, plan_id)?;
+        let due = plan
+            .terms
+            .terms(t.priority)
+            .response_minutes
+            .and_then(|minutes| {
+                sla::response_due(
+                    now,
+                    Some(sla::Target {
+                        minutes,
+                        calendar: &plan.coverage,
+                    }),
+                )
+            });
         let number = q::insert_ticket(
             conn,
             &NewTicket {
@@ -161,8 +176,7 @@ pub fn create(
                 plan_id,
                 quota_exempt: quota == Quota::Exempt,
                 response_started_at: Some(now),
-                // Due times come from the plan's targets (the SLA work); none are set yet.
-                response_due_at: None,
+                response_due_at: due,
                 last_customer_message_at: now,
                 created_at: now,
                 updated_at: now,
@@ -278,6 +292,16 @@ struct TicketUpdate {
     closed_at: Option<DateTime<Utc>>,
 }
 
+/// A ticket's stored response clock.
+pub fn clock_of(row: &TicketRow) -> sla::ResponseClock {
+    sla::ResponseClock {
+        started_at: row.response_started_at,
+        due_at: row.response_due_at,
+        breached: row.response_breached,
+        ever_breached: row.ever_breached,
+    }
+}
+
 fn write_ticket(
     conn: &mut PgConnection,
     row: &TicketRow,
@@ -285,16 +309,31 @@ fn write_ticket(
     customer_message: bool,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
-    let (response_started_at, response_due_at, response_breached) = match t.response_clock {
-        // Due times come from the plan's targets (the SLA work); none are set yet.
-        ResponseClock::Start => (Some(now), None, false),
-        ResponseClock::Stop => (None, None, false),
-        ResponseClock::Keep => (
-            row.response_started_at,
-            row.response_due_at,
-            row.response_breached,
-        ),
-    };
+    // The response clock follows the state machine, with the plan's target for the (new) priority.
+    let plan = super::plans::load(conn, row.plan_id)?;
+    let target = plan
+        .terms
+        .terms(t.priority)
+        .response_minutes
+        .map(|minutes| sla::Target {
+            minutes,
+            calendar: &plan.coverage,
+        });
+    let current = clock_of(row);
+    let next = sla::next_clock(
+        &current,
+        t.response_clock,
+        t.priority.as_str() != row.priority,
+        target,
+        now,
+    );
+    if t.response_clock == ResponseClock::Stop
+        && let Some(measured) = sla::response(&current, &plan.coverage, now)
+    {
+        q::record_response(conn, row, &measured, now)?;
+    }
+    let (response_started_at, response_due_at, response_breached) =
+        (next.started_at, next.due_at, next.breached);
     let last_support_reply_at = match t.auto_close {
         AutoCloseTimer::Restart => Some(now),
         AutoCloseTimer::Clear => None,
@@ -379,6 +418,8 @@ fn write_events(
 /// Everything a ticket page shows.
 pub struct TicketPage {
     pub ticket: TicketRow,
+    /// The plan the ticket was opened under, with its calendar.
+    pub plan_view: super::plans::PlanView,
     pub requester: String,
     pub assignee: Option<String>,
     pub organization: String,
@@ -408,6 +449,7 @@ pub fn page(
         assignee: ticket.assignee_id.and_then(name_of),
         organization: q::organization_name(conn, ticket.organization_id)?,
         plan: q::plan_name(conn, ticket.plan_id)?,
+        plan_view: super::plans::load(conn, ticket.plan_id)?,
         messages: q::messages_of(conn, number, staff)?,
         attachments: q::attachments_of(conn, number, staff)?,
         events: q::events_of(conn, number, staff)?,

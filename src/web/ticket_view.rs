@@ -2,12 +2,15 @@
 
 use chrono::{DateTime, Utc};
 
+use super::plan_view::target_text;
 use super::present::{self, body_html, exact, file_size, initials, machine};
 use crate::db::tickets::TicketRow;
-use crate::domain::sla::{self, ResponseClock, SlaState};
+use crate::domain::sla::{self, SlaState, Target};
 use crate::domain::ticket::{Category, Priority, Status};
 use crate::i18n::Lang;
+use crate::services::plans::PlanView;
 use crate::services::tickets::TicketPage;
+use crate::services::tickets::clock_of;
 
 pub struct FileView {
     pub id: i64,
@@ -53,7 +56,10 @@ pub struct TicketSummary {
     pub category: String,
     pub category_label: String,
     pub sla: String,
+    /// "due in 2 h 10 min", "overdue by 25 min", "paused: awaiting the customer"…
+    pub sla_text: String,
     pub due_machine: Option<String>,
+    pub due_exact: Option<String>,
     pub open: bool,
     pub updated_relative: String,
     pub updated_exact: String,
@@ -62,16 +68,44 @@ pub struct TicketSummary {
 }
 
 impl TicketSummary {
-    /// The catalog key of the SLA badge.
-    pub fn sla_key(&self) -> String {
-        format!("sla-{}", self.sla)
-    }
-
-    pub fn new(lang: Lang, prefix: &str, t: &TicketRow, now: DateTime<Utc>) -> Self {
+    /// `plan`: the ticket's plan (for its calendar and target); without it "at risk" is judged on wall-clock time.
+    pub fn new(
+        lang: Lang,
+        prefix: &str,
+        t: &TicketRow,
+        plan: Option<&PlanView>,
+        now: DateTime<Utc>,
+    ) -> Self {
         let status = Status::parse(&t.status);
-        let sla = status.map_or(SlaState::None, |s| sla::state(s, &clock(t), now));
+        let priority = Priority::parse(&t.priority);
+        let target = plan.zip(priority).and_then(|(p, pr)| {
+            p.terms.terms(pr).response_minutes.map(|minutes| Target {
+                minutes,
+                calendar: &p.coverage,
+            })
+        });
+        let sla = status.map_or(SlaState::None, |s| sla::state(s, &clock_of(t), target, now));
+        let due = match sla {
+            SlaState::Running | SlaState::AtRisk | SlaState::Breached
+                if t.response_started_at.is_some() =>
+            {
+                t.response_due_at
+            }
+            _ => None,
+        };
+        let sla_text = match (sla, due) {
+            (SlaState::Running | SlaState::AtRisk, Some(d)) => {
+                lang.t_args("sla-due-in", &[("span", span(lang, d - now).into())])
+            }
+            (SlaState::Breached, Some(d)) => {
+                lang.t_args("sla-overdue-by", &[("span", span(lang, now - d).into())])
+            }
+            (state, _) => lang.t(&format!("sla-{}", state.as_str())),
+        };
         TicketSummary {
             number: t.number,
+            sla_text,
+            due_exact: due.as_ref().map(exact),
             display_number: format!("{prefix}{}", t.number),
             subject: t.subject.clone(),
             status: t.status.clone(),
@@ -102,17 +136,53 @@ impl TicketSummary {
     }
 }
 
-fn clock(t: &TicketRow) -> ResponseClock {
-    ResponseClock {
-        started_at: t.response_started_at,
-        due_at: t.response_due_at,
-        breached: t.response_breached,
-        ever_breached: t.ever_breached,
+/// "Support answers within 24 business hours on your Basic plan — by Mon 07 Dec 13:30."
+fn promise(lang: Lang, p: &TicketPage) -> Option<String> {
+    let t = &p.ticket;
+    let due = t.response_due_at.filter(|_| {
+        t.response_started_at.is_some()
+            && matches!(t.status.as_str(), "awaiting_response" | "in_progress")
+    })?;
+    let minutes = p
+        .plan_view
+        .terms
+        .terms(Priority::parse(&t.priority)?)
+        .response_minutes?;
+    let local = due
+        .with_timezone(&p.plan_view.coverage.tz)
+        .format("%a %d %b %H:%M")
+        .to_string();
+    Some(lang.t_args(
+        "sla-promise",
+        &[
+            (
+                "target",
+                target_text(lang, Some(minutes), p.plan_view.coverage.always_open).into(),
+            ),
+            ("plan", p.plan_view.row.name.as_str().into()),
+            ("due", local.into()),
+        ],
+    ))
+}
+
+/// "2 d 3 h", "2 h 10 min", "25 min": a span of wall-clock time, rounded to minutes.
+fn span(lang: Lang, d: chrono::Duration) -> String {
+    let minutes = d.num_minutes().max(0);
+    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    let n = |v: i64| crate::i18n::FluentArg::Num(v);
+    if days > 0 {
+        lang.t_args("span-days-hours", &[("d", n(days)), ("h", n(hours))])
+    } else if hours > 0 {
+        lang.t_args("span-hours-minutes", &[("h", n(hours)), ("m", n(mins))])
+    } else {
+        lang.t_args("span-minutes", &[("m", n(mins))])
     }
 }
 
 pub struct TicketView {
     pub summary: TicketSummary,
+    /// The customer's promise in words while a response clock runs with a target.
+    pub promise: Option<String>,
     /// When the ticket closes by itself if the customer does not write (awaiting the customer only).
     pub auto_close_at: Option<String>,
     pub version: i32,
@@ -206,7 +276,8 @@ impl TicketView {
             })
             .collect();
         TicketView {
-            summary: TicketSummary::new(lang, prefix, &p.ticket, now),
+            promise: promise(lang, &p),
+            summary: TicketSummary::new(lang, prefix, &p.ticket, Some(&p.plan_view), now),
             auto_close_at,
             version: p.ticket.version,
             files: p.attachments.iter().map(file_view).collect(),

@@ -90,9 +90,11 @@ pub async fn queue(
         now,
     };
     let me = s.me.user.id;
-    let (mut rows, counts): (Vec<queue::QueueRow>, Counts) = with_db(&state.pool, move |conn| {
-        let rows = queue::queue(conn, &filter)?;
-        Ok((rows, queue::counts(conn, me, now)?))
+    let (mut rows, counts, book) = with_db(&state.pool, move |conn| {
+        let rows: Vec<queue::QueueRow> = queue::queue(conn, &filter)?;
+        let book = crate::services::plans::book(conn, rows.iter().map(|r| r.ticket.plan_id))?;
+        let counts: Counts = queue::counts(conn, me, now)?;
+        Ok((rows, counts, book))
     })
     .await?;
     let has_next = rows.len() as i64 > PAGE_SIZE;
@@ -142,7 +144,13 @@ pub async fn queue(
     let rows = rows
         .into_iter()
         .map(|r| QueueRowView {
-            t: TicketSummary::new(ctx.lang, &prefix, &r.ticket, now),
+            t: TicketSummary::new(
+                ctx.lang,
+                &prefix,
+                &r.ticket,
+                book.get(&r.ticket.plan_id),
+                now,
+            ),
             org_key: r.org_key,
             org_name: r.org_name,
             plan_name: r.plan_name,

@@ -86,7 +86,7 @@ async fn page(
         &ConsoleTicketPage {
             others: others
                 .iter()
-                .map(|t| TicketSummary::new(ctx.lang, prefix, t, now))
+                .map(|t| TicketSummary::new(ctx.lang, prefix, t, None, now))
                 .collect(),
             t: TicketView::new(ctx.lang, prefix, state.settings.auto_close_hours, p, now),
             requester_email: email,

@@ -170,9 +170,10 @@ pub async fn list(
     };
     let filtered = status.is_some() || priority.is_some() || category.is_some() || text.is_some();
     let (user, org_id, role, user_id) = (c.me.user.clone(), c.org.org.id, c.role, c.me.user.id);
-    let (mut rows, hidden) = with_db(&state.pool, move |conn| {
+    let (mut rows, hidden, book) = with_db(&state.pool, move |conn| {
         let rows = svc::list_for_customer(conn, &user, org_id, role, filter)?;
-        Ok((rows, q::hidden_columns(conn, user_id)?))
+        let book = plans::book(conn, rows.iter().map(|t| t.plan_id))?;
+        Ok((rows, q::hidden_columns(conn, user_id)?, book))
     })
     .await?;
     let has_next = rows.len() as i64 > page_size;
@@ -180,7 +181,7 @@ pub async fn list(
     let now = Utc::now();
     let rows: Vec<TicketSummary> = rows
         .iter()
-        .map(|t| TicketSummary::new(ctx.lang, &prefix, t, now))
+        .map(|t| TicketSummary::new(ctx.lang, &prefix, t, book.get(&t.plan_id), now))
         .collect();
     let recent = if !filtered && page == 1 {
         rows.iter().take(3).cloned().collect()
@@ -537,7 +538,13 @@ pub async fn confirm_close(
     .await?
     .ok_or(AppError::NotFound)?;
     ok(&ClosePage {
-        t: TicketSummary::new(ctx.lang, &state.settings.ticket_prefix, &ticket, Utc::now()),
+        t: TicketSummary::new(
+            ctx.lang,
+            &state.settings.ticket_prefix,
+            &ticket,
+            None,
+            Utc::now(),
+        ),
         ctx: ctx.for_customer(&c),
     })
 }
