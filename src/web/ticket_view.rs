@@ -291,6 +291,14 @@ impl TicketView {
     }
 }
 
+/// The ticket number in a URL: anything but a positive integer is a page that does not exist.
+pub fn number_of(path: &str) -> Result<i64, super::AppError> {
+    path.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(super::AppError::NotFound)
+}
+
 /// A ticket search box's text: a number (`T-1042`, `#1042`, `1042`) and/or text to find;
 /// control characters dropped (they cannot be typed, and PostgreSQL refuses NUL), 200 characters at most.
 pub fn search_terms(q: &str, prefix: &str) -> (Option<i64>, Option<String>) {

@@ -16,7 +16,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::customer::tickets::Choice;
 use crate::web::page::{Ctx, FormState, render};
 use crate::web::session::Staff;
-use crate::web::ticket_view::{TicketSummary, TicketView};
+use crate::web::ticket_view::{TicketSummary, TicketView, number_of};
 use crate::web::upload::UploadForm;
 use crate::web::{AppError, AppState, see_other, with_db};
 
@@ -45,13 +45,6 @@ impl ConsoleTicketPage {
 #[serde(default)]
 pub struct Notice {
     taken: String,
-}
-
-fn number_of(path: &str) -> Result<i64, AppError> {
-    path.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(AppError::NotFound)
 }
 
 async fn page(
@@ -270,6 +263,24 @@ pub async fn message(
     run(&state, &s, ctx, number, state_form, result).await
 }
 
+/// An action without a message (accept aside): through the state machine, then back to the ticket.
+async fn act(
+    state: &AppState,
+    s: &Staff,
+    ctx: Ctx,
+    number: i64,
+    action: Action,
+) -> Result<HttpResponse, AppError> {
+    let viewer = Viewer::Staff {
+        user_id: s.me.user.id,
+    };
+    let result = with_db(&state.pool, move |conn| {
+        Ok(svc::act(conn, viewer, number, action, None, Utc::now()).map(|_| ()))
+    })
+    .await?;
+    run(state, s, ctx, number, FormState::default(), result).await
+}
+
 pub async fn close(
     state: web::Data<AppState>,
     s: Staff,
@@ -277,15 +288,7 @@ pub async fn close(
     path: web::Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    let number = number_of(&path)?;
-    let viewer = Viewer::Staff {
-        user_id: s.me.user.id,
-    };
-    let result = with_db(&state.pool, move |conn| {
-        Ok(svc::act(conn, viewer, number, Action::Resolve, None, Utc::now()).map(|_| ()))
-    })
-    .await?;
-    run(&state, &s, ctx, number, FormState::default(), result).await
+    act(&state, &s, ctx, number_of(&path)?, Action::Resolve).await
 }
 
 #[derive(Deserialize, Default)]
@@ -330,25 +333,16 @@ pub async fn priority(
     path: web::Path<String>,
     CsrfForm(f): CsrfForm<PriorityForm>,
 ) -> Result<HttpResponse, AppError> {
-    let number = number_of(&path)?;
     let p = Priority::parse(&f.priority)
         .ok_or_else(|| AppError::BadRequest(ctx.t("invalid-priority")))?;
-    let viewer = Viewer::Staff {
-        user_id: s.me.user.id,
-    };
-    let result = with_db(&state.pool, move |conn| {
-        Ok(svc::act(
-            conn,
-            viewer,
-            number,
-            Action::ChangePriority(p),
-            None,
-            Utc::now(),
-        )
-        .map(|_| ()))
-    })
-    .await?;
-    run(&state, &s, ctx, number, FormState::default(), result).await
+    act(
+        &state,
+        &s,
+        ctx,
+        number_of(&path)?,
+        Action::ChangePriority(p),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -364,23 +358,14 @@ pub async fn category(
     path: web::Path<String>,
     CsrfForm(f): CsrfForm<CategoryForm>,
 ) -> Result<HttpResponse, AppError> {
-    let number = number_of(&path)?;
     let c = Category::parse(&f.category)
         .ok_or_else(|| AppError::BadRequest(ctx.t("invalid-category")))?;
-    let viewer = Viewer::Staff {
-        user_id: s.me.user.id,
-    };
-    let result = with_db(&state.pool, move |conn| {
-        Ok(svc::act(
-            conn,
-            viewer,
-            number,
-            Action::ChangeCategory(c),
-            None,
-            Utc::now(),
-        )
-        .map(|_| ()))
-    })
-    .await?;
-    run(&state, &s, ctx, number, FormState::default(), result).await
+    act(
+        &state,
+        &s,
+        ctx,
+        number_of(&path)?,
+        Action::ChangeCategory(c),
+    )
+    .await
 }

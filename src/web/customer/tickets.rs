@@ -17,7 +17,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::page::{Ctx, FormState, ok, render};
 use crate::web::plan_view::{PriorityOption, priority_options};
 use crate::web::session::Customer;
-use crate::web::ticket_view::{TicketSummary, TicketView, search_terms};
+use crate::web::ticket_view::{TicketSummary, TicketView, number_of, search_terms};
 use crate::web::upload::UploadForm;
 use crate::web::{AppError, AppState, see_other, with_db};
 
@@ -403,13 +403,6 @@ struct TicketPageView {
     ctx: Ctx,
     t: TicketView,
     form: FormState,
-}
-
-fn number_of(path: &str) -> Result<i64, AppError> {
-    path.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(AppError::NotFound)
 }
 
 async fn ticket_page(
