@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::config::Settings;
 use crate::db::{self, Database};
 use crate::i18n::Lang;
-use crate::services::{ServiceError, demo, passwords, staff};
+use crate::services::{ServiceError, bench, demo, passwords, staff};
 use crate::{jobs, web};
 
 #[derive(Debug, Parser)]
@@ -54,6 +54,20 @@ enum Command {
 enum SeedCommand {
     /// Demo organizations, customers and staff; prints the logins.
     Demo,
+    /// A large data set for benchmarks, generated inside PostgreSQL.
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        tickets: i64,
+        #[arg(long, default_value_t = 1_000)]
+        orgs: i64,
+        #[arg(long, default_value_t = 5_000)]
+        customers: i64,
+        #[arg(long, default_value_t = 20)]
+        agents: i64,
+        /// Messages per ticket.
+        #[arg(long, default_value_t = 5)]
+        messages: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +126,25 @@ pub fn run() -> ExitCode {
             let logins = demo::seed(&mut conn).map_err(|e| describe(&e))?;
             print_logins(&logins);
             Ok(())
+        }),
+        Command::Seed {
+            command:
+                SeedCommand::Bench {
+                    tickets,
+                    orgs,
+                    customers,
+                    agents,
+                    messages,
+                },
+        } => with_pool(&settings, |pool| {
+            let size = bench::BenchSize {
+                tickets,
+                orgs: orgs.max(1),
+                customers: customers.max(orgs.max(1)),
+                agents: agents.max(1),
+                messages: messages.max(1),
+            };
+            seed_bench(pool, &size)
         }),
         Command::User {
             command:
@@ -273,6 +306,40 @@ fn print_logins(logins: &[demo::DemoLogin]) {
     for login in logins {
         println!("  {:<24} {}", login.email, login.who);
     }
+}
+
+fn seed_bench(pool: &db::PgPool, size: &bench::BenchSize) -> CliResult {
+    let started = std::time::Instant::now();
+    let mut conn = pool.get()?;
+    bench::people(&mut conn, size).map_err(|e| describe(&e))?;
+    let bar = indicatif::ProgressBar::new(size.tickets as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} tickets · {per_sec} · {elapsed_precise} (eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut from = 1;
+    while from <= size.tickets {
+        let to = (from + bench::CHUNK - 1).min(size.tickets);
+        bench::tickets(&mut conn, size, from, to).map_err(|e| describe(&e))?;
+        bar.inc((to - from + 1) as u64);
+        from = to + 1;
+    }
+    bar.finish();
+    diesel::RunQueryDsl::execute(diesel::sql_query("ANALYZE"), &mut *conn)?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "seeded {} organizations, {} customers, {} agents, {} tickets with {} messages each in {secs:.1} s ({:.0} tickets/s); logins use the password {:?}",
+        size.orgs,
+        size.customers,
+        size.agents,
+        size.tickets,
+        size.messages,
+        size.tickets as f64 / secs,
+        bench::BENCH_PASSWORD
+    );
+    Ok(())
 }
 
 fn seed_demo_if_empty(pool: &db::PgPool) -> CliResult {

@@ -3,6 +3,7 @@
 //! turns into a page; they never know about HTTP.
 
 pub mod accounts;
+pub mod bench;
 pub mod demo;
 pub mod organizations;
 pub mod passwords;

@@ -422,3 +422,4 @@ sla-promise = Support answers within { $target } on your { $plan } plan — by {
 span-days-hours = { $d } d { $h } h
 span-hours-minutes = { $h } h { $m } min
 span-minutes = { $m } min
+bench-already-seeded = Bench data is already there (organization bench-1 exists). Use a fresh database.
