@@ -165,8 +165,8 @@ pub fn usage(
                 .ge(start)
                 .and(tickets::created_at.lt(end)),
         )
-        .group_by(tickets::priority)
-        .select((tickets::priority, diesel::dsl::count_star()))
+        .group_by(tickets::opened_priority)
+        .select((tickets::opened_priority, diesel::dsl::count_star()))
         .load(conn)
 }
 

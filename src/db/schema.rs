@@ -86,6 +86,7 @@ diesel::table! {
         quota_exempt -> Bool,
         first_response_at -> Nullable<Timestamptz>,
         first_response_minutes -> Nullable<Int8>,
+        opened_priority -> Text,
     }
 }
 

@@ -39,6 +39,8 @@ pub struct NewTicket<'a> {
     pub subject: &'a str,
     pub category: &'a str,
     pub priority: &'a str,
+    /// The priority at creation: what the quota counts.
+    pub opened_priority: &'a str,
     pub status: &'a str,
     pub plan_id: i64,
     pub quota_exempt: bool,

@@ -108,10 +108,10 @@ pub fn tickets(
                              a.first_agent + (g.h % $5) AS agent
                       FROM g, c, a, o
                   )
-             INSERT INTO tickets (organization_id, requester_id, subject, category, priority, status, assignee_id,
+             INSERT INTO tickets (organization_id, requester_id, subject, category, priority, opened_priority, status, assignee_id,
                                   plan_id, close_reason, response_started_at, response_due_at, last_support_reply_at,
                                   last_customer_message_at, created_at, updated_at, closed_at, first_response_at)
-             SELECT t.org, t.requester, 'Bench ticket ' || t.g || ': ' || t.category || ' question', t.category, t.priority,
+             SELECT t.org, t.requester, 'Bench ticket ' || t.g || ': ' || t.category || ' question', t.category, t.priority, t.priority,
                     t.status, CASE WHEN t.status = 'awaiting_response' THEN NULL ELSE t.agent END,
                     (SELECT plan_id FROM organizations WHERE id = t.org),
                     CASE WHEN t.status = 'closed' THEN 'resolved' END,

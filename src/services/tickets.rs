@@ -172,6 +172,7 @@ pub fn create(
                 subject: t.subject.as_str(),
                 category: t.category.as_str(),
                 priority: t.priority.as_str(),
+                opened_priority: t.priority.as_str(),
                 status: transition.status.as_str(),
                 plan_id,
                 quota_exempt: quota == Quota::Exempt,

@@ -232,9 +232,9 @@ fn seed_tickets(app: &TestApp, due: i64, others: i64) {
     .execute(&mut conn)
     .unwrap();
     diesel::sql_query(format!(
-        "INSERT INTO tickets (organization_id, requester_id, subject, category, priority, status, plan_id,
+        "INSERT INTO tickets (organization_id, requester_id, subject, category, priority, opened_priority, status, plan_id,
                               last_support_reply_at, closed_at, close_reason)
-         SELECT o.id, u.id, 'ticket ' || g, 'technical', 'normal',
+         SELECT o.id, u.id, 'ticket ' || g, 'technical', 'normal', 'normal',
                 CASE WHEN g <= {due} THEN 'awaiting_customer' ELSE 'closed' END, o.plan_id,
                 CASE WHEN g <= {due} THEN now() - interval '3 days' END,
                 CASE WHEN g > {due} THEN now() END,

@@ -7,4 +7,6 @@ mod console;
 mod harness;
 mod health;
 mod jobs;
+mod plans;
+mod sla;
 mod tickets;

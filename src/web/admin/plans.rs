@@ -241,8 +241,12 @@ async fn save(
     admin: &Admin,
     ctx: Ctx,
     editing: Option<String>,
-    f: HashMap<String, String>,
+    mut f: HashMap<String, String>,
 ) -> Result<HttpResponse, AppError> {
+    // A plan's key is its identity (pages, tests and the default plan name it): it never changes.
+    if let Some(key) = &editing {
+        f.insert("key".into(), key.clone());
+    }
     let values: Vec<(String, String)> = f
         .iter()
         .filter(|(k, _)| k.as_str() != "csrf_token")

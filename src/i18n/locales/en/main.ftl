@@ -423,3 +423,4 @@ span-days-hours = { $d } d { $h } h
 span-hours-minutes = { $h } h { $m } min
 span-minutes = { $m } min
 bench-already-seeded = Bench data is already there (organization bench-1 exists). Use a fresh database.
+hint-plan-key-fixed = A plan keeps its key: pages and links name plans by it.
