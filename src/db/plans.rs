@@ -98,6 +98,34 @@ pub fn plan(conn: &mut PgConnection, id: i64) -> QueryResult<PlanRow> {
         .first(conn)
 }
 
+pub fn plans_by_ids(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<PlanRow>> {
+    plans::table
+        .filter(plans::id.eq_any(ids))
+        .select(PlanRow::as_select())
+        .load(conn)
+}
+
+/// Calendars with their hours and holidays, three queries for any number of them.
+pub fn calendars_by_ids(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> QueryResult<(Vec<CalendarRow>, Vec<HoursRow>, Vec<HolidayRow>)> {
+    let rows = calendars::table
+        .filter(calendars::id.eq_any(ids))
+        .select(CalendarRow::as_select())
+        .load(conn)?;
+    let hours = calendar_hours::table
+        .filter(calendar_hours::calendar_id.eq_any(ids))
+        .order((calendar_hours::weekday.asc(), calendar_hours::opens.asc()))
+        .select(HoursRow::as_select())
+        .load(conn)?;
+    let holidays = calendar_holidays::table
+        .filter(calendar_holidays::calendar_id.eq_any(ids))
+        .select(HolidayRow::as_select())
+        .load(conn)?;
+    Ok((rows, hours, holidays))
+}
+
 pub fn plan_by_key(conn: &mut PgConnection, key: &str) -> QueryResult<Option<PlanRow>> {
     plans::table
         .filter(plans::key.eq(key))

@@ -52,29 +52,51 @@ pub fn to_calendar(row: &CalendarRow, hours: &[HoursRow], holidays: &[HolidayRow
 }
 
 pub fn load(conn: &mut PgConnection, plan_id: i64) -> Result<PlanView, ServiceError> {
-    let row = q::plan(conn, plan_id)?;
-    let priorities = q::priorities_of(conn, &[row.id])?;
-    let (calendar, hours, holidays) = q::calendar(conn, row.calendar_id)?;
-    Ok(PlanView {
-        terms: q::terms_of(&row, &priorities),
-        coverage: to_calendar(&calendar, &hours, &holidays),
-        row,
-        calendar,
-    })
+    book(conn, [plan_id])?
+        .remove(&plan_id)
+        .ok_or(ServiceError::NotFound)
 }
 
-/// The plans of a page's tickets, each loaded once.
+/// Plans with their terms and calendars, in five queries however many plans (a page's tickets).
 pub fn book(
     conn: &mut PgConnection,
     plan_ids: impl IntoIterator<Item = i64>,
 ) -> Result<std::collections::HashMap<i64, PlanView>, ServiceError> {
-    let mut book = std::collections::HashMap::new();
-    for id in plan_ids {
-        if let std::collections::hash_map::Entry::Vacant(e) = book.entry(id) {
-            e.insert(load(conn, id)?);
-        }
+    let mut ids: Vec<i64> = plan_ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Default::default());
     }
-    Ok(book)
+    let rows = q::plans_by_ids(conn, &ids)?;
+    let priorities = q::priorities_of(conn, &ids)?;
+    let calendar_ids: Vec<i64> = rows.iter().map(|r| r.calendar_id).collect();
+    let (calendars, hours, holidays) = q::calendars_by_ids(conn, &calendar_ids)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let calendar = calendars.iter().find(|c| c.id == row.calendar_id)?.clone();
+            let h: Vec<HoursRow> = hours
+                .iter()
+                .filter(|x| x.calendar_id == calendar.id)
+                .cloned()
+                .collect();
+            let d: Vec<HolidayRow> = holidays
+                .iter()
+                .filter(|x| x.calendar_id == calendar.id)
+                .cloned()
+                .collect();
+            Some((
+                row.id,
+                PlanView {
+                    terms: q::terms_of(&row, &priorities),
+                    coverage: to_calendar(&calendar, &h, &d),
+                    row,
+                    calendar,
+                },
+            ))
+        })
+        .collect())
 }
 
 pub fn usage(
@@ -132,10 +154,9 @@ pub fn selection(
     org_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Selection, ServiceError> {
-    let plans = q::public_plans(conn)?
-        .iter()
-        .map(|row| load(conn, row.id))
-        .collect::<Result<Vec<_>, _>>()?;
+    let public = q::public_plans(conn)?;
+    let mut book = book(conn, public.iter().map(|r| r.id))?;
+    let plans = public.iter().filter_map(|r| book.remove(&r.id)).collect();
     let (current, usage) = current(conn, org_id, now)?;
     Ok(Selection {
         plans,
