@@ -249,6 +249,7 @@ pub fn build_server(
 ) -> std::io::Result<Server> {
     let key = state.key.clone();
     let secure = state.settings.secure_cookies;
+    let max_blocking = state.pool.max_size() as usize + 2;
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
@@ -280,6 +281,8 @@ pub fn build_server(
             .default_service(web::to(not_found))
     })
     .shutdown_timeout(10)
+    // Every blocking task waits for a pooled connection: more threads than connections only add memory.
+    .worker_max_blocking_threads(max_blocking)
     // `serve` handles SIGINT and SIGTERM itself so both drain (actix treats SIGINT as "stop now").
     .disable_signals()
     .listen(listener)?;
