@@ -10,3 +10,4 @@ mod jobs;
 mod plans;
 mod sla;
 mod tickets;
+mod validity;
