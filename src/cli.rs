@@ -355,7 +355,12 @@ fn run_jobs(settings: &Settings, at: DateTime<Utc>) -> CliResult {
     with_pool(settings, |pool| {
         let reports = jobs::run_all(pool, settings, at, jobs::LockWait::Wait)?;
         for report in reports {
-            println!("{}: {}", report.job, report.summary);
+            println!(
+                "{}: {} ({:.1} ms)",
+                report.job,
+                report.summary,
+                report.took.as_secs_f64() * 1000.0
+            );
         }
         Ok(())
     })

@@ -19,6 +19,8 @@ use crate::db::PgPool;
 pub struct JobReport {
     pub job: &'static str,
     pub summary: String,
+    /// How long the job took, lock wait included.
+    pub took: std::time::Duration,
 }
 
 /// Whether to wait for another process's run of the same job, or skip this one.
@@ -77,6 +79,7 @@ pub fn run_all(
 ) -> Result<Vec<JobReport>, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let mut reports = Vec::new();
+    let started = std::time::Instant::now();
     let closed = with_lock(&mut conn, AUTO_CLOSE_LOCK, wait, |c| {
         auto_close::run(c, at, settings.auto_close_hours)
     })
@@ -87,7 +90,9 @@ pub fn run_all(
             Some(n) => format!("closed {n} ticket{}", if n == 1 { "" } else { "s" }),
             None => "skipped: another process is running it".into(),
         },
+        took: started.elapsed(),
     });
+    let started = std::time::Instant::now();
     let marked = with_lock(&mut conn, SLA_BREACH_LOCK, wait, |c| sla_breach::run(c, at))
         .map_err(|e| format!("sla_breach: {e}"))?;
     reports.push(JobReport {
@@ -96,6 +101,7 @@ pub fn run_all(
             Some(n) => format!("marked {n} breached clock{}", if n == 1 { "" } else { "s" }),
             None => "skipped: another process is running it".into(),
         },
+        took: started.elapsed(),
     });
     Ok(reports)
 }

@@ -28,7 +28,12 @@ pub async fn start(
             match result {
                 Ok(Ok(reports)) => {
                     for r in reports {
-                        tracing::info!(job = r.job, "{}", r.summary);
+                        tracing::info!(
+                            job = r.job,
+                            took_ms = r.took.as_secs_f64() * 1000.0,
+                            "{}",
+                            r.summary
+                        );
                     }
                 }
                 Ok(Err(e)) => tracing::error!("scheduled jobs failed: {e}"),
