@@ -57,6 +57,66 @@ pub fn load(conn: &mut PgConnection, plan_id: i64) -> Result<PlanView, ServiceEr
         .ok_or(ServiceError::NotFound)
 }
 
+/// Plans as pages show them, kept for a few seconds: they change rarely, and pages
+/// that list tickets would otherwise read them on every request. Checks that decide
+/// something (quota at creation) read fresh data, never this cache.
+#[derive(Clone, Default)]
+pub struct PlanCache(std::sync::Arc<std::sync::Mutex<CachedPlans>>);
+
+#[derive(Default)]
+struct CachedPlans {
+    loaded_at: Option<std::time::Instant>,
+    plans: std::collections::HashMap<i64, PlanView>,
+}
+
+impl PlanCache {
+    /// How stale a page's plan data may be (another process's admin edit shows within this).
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+    pub fn book(
+        &self,
+        conn: &mut PgConnection,
+        plan_ids: impl IntoIterator<Item = i64>,
+    ) -> Result<std::collections::HashMap<i64, PlanView>, ServiceError> {
+        let ids: Vec<i64> = plan_ids.into_iter().collect();
+        let missing: Vec<i64> = {
+            let mut cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            if cached.loaded_at.is_none_or(|t| t.elapsed() > Self::TTL) {
+                cached.plans.clear();
+                cached.loaded_at = Some(std::time::Instant::now());
+            }
+            ids.iter()
+                .copied()
+                .filter(|id| !cached.plans.contains_key(id))
+                .collect()
+        };
+        if !missing.is_empty() {
+            let loaded = book(conn, missing)?;
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .plans
+                .extend(loaded);
+        }
+        let cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(ids
+            .iter()
+            .filter_map(|id| cached.plans.get(id).map(|p| (*id, p.clone())))
+            .collect())
+    }
+
+    pub fn load(&self, conn: &mut PgConnection, plan_id: i64) -> Result<PlanView, ServiceError> {
+        self.book(conn, [plan_id])?
+            .remove(&plan_id)
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// Forget everything (after an admin changed plans or calendars in this process).
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).loaded_at = None;
+    }
+}
+
 /// Plans with their terms and calendars, in five queries however many plans (a page's tickets).
 pub fn book(
     conn: &mut PgConnection,

@@ -435,6 +435,7 @@ pub fn page(
     conn: &mut PgConnection,
     viewer: Viewer,
     number: i64,
+    plans: &super::plans::PlanCache,
 ) -> Result<TicketPage, ServiceError> {
     let ticket = q::ticket(conn, number)?
         .filter(|t| viewer.sees(t))
@@ -450,7 +451,7 @@ pub fn page(
         assignee: ticket.assignee_id.and_then(name_of),
         organization: q::organization_name(conn, ticket.organization_id)?,
         plan: q::plan_name(conn, ticket.plan_id)?,
-        plan_view: super::plans::load(conn, ticket.plan_id)?,
+        plan_view: plans.load(conn, ticket.plan_id)?,
         messages: q::messages_of(conn, number, staff)?,
         attachments: q::attachments_of(conn, number, staff)?,
         events: q::events_of(conn, number, staff)?,

@@ -41,6 +41,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Signs and encrypts the session cookie; the same on every process.
     key: Key,
+    /// Plans as pages show them (see `PlanCache`).
+    pub plans: crate::services::plans::PlanCache,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             pool,
             settings: Arc::new(settings),
             key,
+            plans: Default::default(),
         })
     }
 }

@@ -257,5 +257,6 @@ pub async fn change(
         }
         _ => return Err(AppError::BadRequest(String::new())),
     }
+    state.plans.clear();
     Ok(see_other("/admin/calendars?done=1"))
 }

@@ -284,7 +284,10 @@ async fn save(
     })
     .await?;
     match result {
-        Ok(key) => Ok(see_other(&format!("/admin/plans/{key}?saved=1"))),
+        Ok(key) => {
+            state.plans.clear();
+            Ok(see_other(&format!("/admin/plans/{key}?saved=1")))
+        }
         Err(e) => {
             let status = form.refuse(ctx.lang, e)?;
             form_page(state, admin, ctx, editing, form, status).await

@@ -90,9 +90,10 @@ pub async fn queue(
         now,
     };
     let me = s.me.user.id;
+    let plan_cache = state.plans.clone();
     let (mut rows, counts, book) = with_db(&state.pool, move |conn| {
         let rows: Vec<queue::QueueRow> = queue::queue(conn, &filter)?;
-        let book = crate::services::plans::book(conn, rows.iter().map(|r| r.ticket.plan_id))?;
+        let book = plan_cache.book(conn, rows.iter().map(|r| r.ticket.plan_id))?;
         let counts: Counts = queue::counts(conn, me, now)?;
         Ok((rows, counts, book))
     })

@@ -59,8 +59,9 @@ async fn page(
     let viewer = Viewer::Staff {
         user_id: s.me.user.id,
     };
+    let plan_cache = state.plans.clone();
     let (p, email, others, agents) = with_db(&state.pool, move |conn| {
-        let p = svc::page(conn, viewer, number)?;
+        let p = svc::page(conn, viewer, number, &plan_cache)?;
         let email = queue::requester_email(conn, p.ticket.requester_id)?;
         let others = queue::other_open(conn, p.ticket.organization_id, number)?;
         Ok((p, email, others, queue::agents(conn)?))
@@ -121,8 +122,9 @@ pub async fn show(
             user_id: s.me.user.id,
         };
         // Whoever accepted it (the latest `accepted` event), not whoever holds it now.
+        let plan_cache = state.plans.clone();
         let who = with_db(&state.pool, move |conn| {
-            let page = svc::page(conn, viewer, number)?;
+            let page = svc::page(conn, viewer, number, &plan_cache)?;
             Ok(page
                 .events
                 .iter()

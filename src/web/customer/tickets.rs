@@ -170,9 +170,10 @@ pub async fn list(
     };
     let filtered = status.is_some() || priority.is_some() || category.is_some() || text.is_some();
     let (user, org_id, role, user_id) = (c.me.user.clone(), c.org.org.id, c.role, c.me.user.id);
+    let plan_cache = state.plans.clone();
     let (mut rows, hidden, book) = with_db(&state.pool, move |conn| {
         let rows = svc::list_for_customer(conn, &user, org_id, role, filter)?;
-        let book = plans::book(conn, rows.iter().map(|t| t.plan_id))?;
+        let book = plan_cache.book(conn, rows.iter().map(|t| t.plan_id))?;
         Ok((rows, q::hidden_columns(conn, user_id)?, book))
     })
     .await?;
@@ -310,12 +311,15 @@ async fn new_ticket_page(
     {
         form.set("priority", first.key.to_string());
     }
+    // A form sent back from POST /tickets is still the "New ticket" page.
+    let mut ctx = ctx.for_customer(c);
+    ctx.path = "/tickets/new".into();
     Ok(NewTicketPage {
         form,
         plan_name: plan.row.name,
         options,
         categories: categories(),
-        ctx: ctx.for_customer(c),
+        ctx,
     })
 }
 
@@ -414,8 +418,9 @@ async fn ticket_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let viewer = viewer(c);
+    let plan_cache = state.plans.clone();
     let page = with_db(&state.pool, move |conn| {
-        Ok(svc::page(conn, viewer, number)?)
+        Ok(svc::page(conn, viewer, number, &plan_cache)?)
     })
     .await?;
     let t = TicketView::new(
