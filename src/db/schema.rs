@@ -87,6 +87,10 @@ diesel::table! {
         first_response_at -> Nullable<Timestamptz>,
         first_response_minutes -> Nullable<Int8>,
         opened_priority -> Text,
+        resolution_minutes_used -> Int8,
+        resolution_running_since -> Nullable<Timestamptz>,
+        resolution_due_at -> Nullable<Timestamptz>,
+        resolution_breached -> Bool,
     }
 }
 

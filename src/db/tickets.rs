@@ -29,6 +29,10 @@ pub struct TicketRow {
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     pub customer_version: i32,
+    pub resolution_minutes_used: i64,
+    pub resolution_running_since: Option<DateTime<Utc>>,
+    pub resolution_due_at: Option<DateTime<Utc>>,
+    pub resolution_breached: bool,
 }
 
 #[derive(Insertable)]
@@ -44,6 +48,8 @@ pub struct NewTicket<'a> {
     pub status: &'a str,
     pub plan_id: i64,
     pub quota_exempt: bool,
+    pub resolution_running_since: Option<DateTime<Utc>>,
+    pub resolution_due_at: Option<DateTime<Utc>>,
     pub response_started_at: Option<DateTime<Utc>>,
     pub response_due_at: Option<DateTime<Utc>>,
     pub last_customer_message_at: DateTime<Utc>,

@@ -127,6 +127,67 @@ pub fn next_clock(
     }
 }
 
+/// The resolution clock as stored: business minutes used in finished segments, and
+/// the start of the running one (none while awaiting the customer or closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolutionClock {
+    pub minutes_used: i64,
+    pub running_since: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub breached: bool,
+}
+
+impl ResolutionClock {
+    /// A new ticket's clock: running from its creation.
+    pub fn start(target: Option<Target>, now: DateTime<Utc>) -> ResolutionClock {
+        ResolutionClock {
+            minutes_used: 0,
+            running_since: Some(now),
+            due_at: response_due(now, target),
+            breached: false,
+        }
+    }
+}
+
+/// The resolution clock after a status change: it pauses while the ticket awaits the
+/// customer, resumes when it leaves that status, and stops on close (a breach is then
+/// recorded when the minutes used exceed the target). A reopened ticket runs again.
+pub fn next_resolution(
+    current: &ResolutionClock,
+    to: Status,
+    target: Option<Target>,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> ResolutionClock {
+    let runs = matches!(to, Status::AwaitingResponse | Status::InProgress);
+    // Close the running segment, if any.
+    let used = current.minutes_used
+        + current
+            .running_since
+            .map_or(0, |since| calendar.business_minutes_between(since, now));
+    let over = target.is_some_and(|t| used > i64::from(t.minutes));
+    if runs {
+        let since = current.running_since.unwrap_or(now);
+        let left = target.map(|t| (i64::from(t.minutes) - current.minutes_used).max(0));
+        ResolutionClock {
+            minutes_used: current.minutes_used,
+            running_since: Some(since),
+            due_at: match (target, left) {
+                (Some(t), Some(left)) => t.calendar.add_business_minutes(since, left),
+                _ => None,
+            },
+            breached: current.breached,
+        }
+    } else {
+        ResolutionClock {
+            minutes_used: used,
+            running_since: None,
+            due_at: None,
+            breached: current.breached || over,
+        }
+    }
+}
+
 /// A finished response clock, for reports: how long support took in business minutes and whether it was late.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Response {
@@ -194,6 +255,54 @@ mod tests {
             .collect(),
             holidays: Default::default(),
         }
+    }
+
+    #[test]
+    fn the_resolution_clock_pauses_while_awaiting_the_customer() {
+        let cal = Calendar::always_open(chrono_tz::UTC);
+        let ten_h = Some(Target {
+            minutes: 600,
+            calendar: &cal,
+        });
+        let started = ResolutionClock::start(ten_h, at(0));
+        assert_eq!(started.due_at, Some(at(10)));
+        // Support answers after 2 h: paused with 120 minutes used.
+        let paused = next_resolution(&started, Status::AwaitingCustomer, ten_h, &cal, at(2));
+        assert_eq!(
+            (paused.minutes_used, paused.running_since, paused.due_at),
+            (120, None, None)
+        );
+        // The customer answers 5 h later: 8 h left from now.
+        let resumed = next_resolution(&paused, Status::AwaitingResponse, ten_h, &cal, at(7));
+        assert_eq!(
+            (resumed.running_since, resumed.due_at),
+            (Some(at(7)), Some(at(15)))
+        );
+        // Accepting (in progress) keeps the running segment.
+        assert_eq!(
+            next_resolution(&resumed, Status::InProgress, ten_h, &cal, at(8)),
+            resumed
+        );
+        // Closed after 9 h of support time: met.
+        let closed = next_resolution(&resumed, Status::Closed, ten_h, &cal, at(14));
+        assert_eq!((closed.minutes_used, closed.breached), (540, false));
+        // Closed after 11 h: breached, and it stays so when reopened.
+        let late = next_resolution(&resumed, Status::Closed, ten_h, &cal, at(16));
+        assert!(late.breached);
+        let reopened = next_resolution(&late, Status::AwaitingResponse, ten_h, &cal, at(20));
+        assert!(reopened.breached && reopened.running_since == Some(at(20)));
+        // No target: minutes are still counted, never a due time or a breach.
+        let none = next_resolution(
+            &ResolutionClock::start(None, at(0)),
+            Status::Closed,
+            None,
+            &cal,
+            at(50),
+        );
+        assert_eq!(
+            (none.minutes_used, none.due_at, none.breached),
+            (3000, None, false)
+        );
     }
 
     #[test]

@@ -151,6 +151,16 @@ pub fn create(
         };
         let transition = ticket::create(t.priority, t.category);
         let plan = super::plans::load(conn, plan_id)?;
+        let resolution = sla::ResolutionClock::start(
+            plan.terms
+                .terms(t.priority)
+                .resolution_minutes
+                .map(|minutes| sla::Target {
+                    minutes,
+                    calendar: &plan.coverage,
+                }),
+            now,
+        );
         let due = plan
             .terms
             .terms(t.priority)
@@ -176,6 +186,8 @@ pub fn create(
                 status: transition.status.as_str(),
                 plan_id,
                 quota_exempt: quota == Quota::Exempt,
+                resolution_running_since: resolution.running_since,
+                resolution_due_at: resolution.due_at,
                 response_started_at: Some(now),
                 response_due_at: due,
                 last_customer_message_at: now,
@@ -291,6 +303,20 @@ struct TicketUpdate {
     customer_version: i32,
     updated_at: DateTime<Utc>,
     closed_at: Option<DateTime<Utc>>,
+    resolution_minutes_used: i64,
+    resolution_running_since: Option<DateTime<Utc>>,
+    resolution_due_at: Option<DateTime<Utc>>,
+    resolution_breached: bool,
+}
+
+/// A ticket's stored resolution clock.
+pub fn resolution_of(row: &TicketRow) -> sla::ResolutionClock {
+    sla::ResolutionClock {
+        minutes_used: row.resolution_minutes_used,
+        running_since: row.resolution_running_since,
+        due_at: row.resolution_due_at,
+        breached: row.resolution_breached,
+    }
 }
 
 /// A ticket's stored response clock.
@@ -335,6 +361,21 @@ fn write_ticket(
     }
     let (response_started_at, response_due_at, response_breached) =
         (next.started_at, next.due_at, next.breached);
+    let resolution_target = plan
+        .terms
+        .terms(t.priority)
+        .resolution_minutes
+        .map(|minutes| sla::Target {
+            minutes,
+            calendar: &plan.coverage,
+        });
+    let resolution = sla::next_resolution(
+        &resolution_of(row),
+        t.status,
+        resolution_target,
+        &plan.coverage,
+        now,
+    );
     let last_support_reply_at = match t.auto_close {
         AutoCloseTimer::Restart => Some(now),
         AutoCloseTimer::Clear => None,
@@ -369,6 +410,10 @@ fn write_ticket(
             },
             updated_at: now,
             closed_at,
+            resolution_minutes_used: resolution.minutes_used,
+            resolution_running_since: resolution.running_since,
+            resolution_due_at: resolution.due_at,
+            resolution_breached: resolution.breached,
         })
         .execute(conn)?;
     Ok(())

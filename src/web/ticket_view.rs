@@ -165,6 +165,37 @@ fn promise(lang: Lang, p: &TicketPage) -> Option<String> {
     ))
 }
 
+/// "due by 30 Nov 2026, 13:30 UTC", "paused: awaiting the customer (120 of 600 business minutes used)", "met", "missed".
+fn resolution(lang: Lang, p: &TicketPage, now: DateTime<Utc>) -> Option<String> {
+    let t = &p.ticket;
+    let minutes = p
+        .plan_view
+        .terms
+        .terms(Priority::parse(&t.priority)?)
+        .resolution_minutes?;
+    let late = t.resolution_breached
+        || t.resolution_due_at
+            .is_some_and(|d| t.resolution_running_since.is_some() && now > d);
+    Some(if late {
+        lang.t("resolution-missed")
+    } else if t.status == "closed" {
+        lang.t("resolution-met")
+    } else if let (Some(_), Some(due)) = (t.resolution_running_since, t.resolution_due_at) {
+        lang.t_args("resolution-due", &[("due", exact(&due).into())])
+    } else {
+        lang.t_args(
+            "resolution-paused",
+            &[
+                (
+                    "used",
+                    crate::i18n::FluentArg::Num(t.resolution_minutes_used),
+                ),
+                ("target", crate::i18n::FluentArg::Num(i64::from(minutes))),
+            ],
+        )
+    })
+}
+
 /// "2 d 3 h", "2 h 10 min", "25 min": a span of wall-clock time, rounded to minutes.
 fn span(lang: Lang, d: chrono::Duration) -> String {
     let minutes = d.num_minutes().max(0);
@@ -183,6 +214,8 @@ pub struct TicketView {
     pub summary: TicketSummary,
     /// The customer's promise in words while a response clock runs with a target.
     pub promise: Option<String>,
+    /// The resolution target's state in words, when the plan sets one for the priority.
+    pub resolution: Option<String>,
     /// When the ticket closes by itself if the customer does not write (awaiting the customer only).
     pub auto_close_at: Option<String>,
     pub version: i32,
@@ -277,6 +310,7 @@ impl TicketView {
             .collect();
         TicketView {
             promise: promise(lang, &p),
+            resolution: resolution(lang, &p, now),
             summary: TicketSummary::new(lang, prefix, &p.ticket, Some(&p.plan_view), now),
             auto_close_at,
             version: p.ticket.version,

@@ -423,3 +423,78 @@ async fn the_queue_puts_the_earliest_due_first() {
         page.body
     );
 }
+
+#[derive(QueryableByName)]
+struct Resolution {
+    #[diesel(sql_type = BigInt)]
+    used: i64,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    since: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    due: Option<DateTime<Utc>>,
+}
+
+fn resolution(app: &TestApp, n: i64) -> Resolution {
+    diesel::sql_query(
+        "SELECT resolution_minutes_used AS used, resolution_running_since AS since, resolution_due_at AS due FROM tickets WHERE number = $1",
+    )
+    .bind::<BigInt, _>(n)
+    .get_result(&mut app.conn())
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_resolution_clock_pauses_while_awaiting_the_customer() {
+    let (app, customer, agent) = setup("large").await;
+    // Large (24/7) with a 10-hour resolution target for normal tickets.
+    diesel::sql_query(
+        "UPDATE plan_priorities SET resolution_minutes = 600
+         WHERE priority = 'normal' AND plan_id = (SELECT id FROM plans WHERE key = 'large')",
+    )
+    .execute(&mut app.conn())
+    .unwrap();
+    let start = now() - Duration::hours(3);
+    let n = ticket_at(&app, "acme", "ana@acme.example", Priority::Normal, start);
+    assert_eq!(resolution(&app, n).due, Some(start + Duration::hours(10)));
+
+    // Support answers 3 hours in: paused with 180 minutes used.
+    agent_reply(&agent, n, "Please restart the VM.").await;
+    let paused = resolution(&app, n);
+    assert_eq!((paused.used, paused.since, paused.due), (180, None, None));
+    let page = customer.get(&format!("/tickets/{n}")).await;
+    assert!(
+        page.body
+            .contains("paused: awaiting the customer (180 of 600 business minutes used)"),
+        "{}",
+        page.body
+    );
+
+    // The customer answers: it runs again with the 420 minutes left.
+    let token = customer.get(&format!("/tickets/{n}")).await.csrf();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .text("body", "Restarted, still broken.");
+    let r = customer
+        .client
+        .post(customer.url(&format!("/tickets/{n}/messages")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let running = resolution(&app, n);
+    let since = running.since.expect("running again");
+    assert_eq!(running.due, Some(since + Duration::minutes(420)));
+    assert!(
+        customer
+            .get(&format!("/tickets/{n}"))
+            .await
+            .body
+            .contains("data-resolution>due by")
+    );
+
+    // Resolved within the target: met.
+    assert_eq!(console_post(&agent, n, "close", &[]).await, 303);
+    let page = customer.get(&format!("/tickets/{n}")).await;
+    assert!(page.body.contains("data-resolution>met<"), "{}", page.body);
+}
