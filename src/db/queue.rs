@@ -244,17 +244,23 @@ pub struct Counts {
     pub breached: i64,
 }
 
-/// Badges for the open views, in one pass over open tickets (the closed view has none).
+/// Badges count up to this many tickets; beyond it a badge says "99+". Counting every
+/// open ticket costs in proportion to the open tickets (their rows change often, so an
+/// index-only scan still visits the table); a capped count costs at most this many rows.
+pub const COUNT_CAP: i64 = 100;
+
+/// Badges for the open views (the closed view has none), each capped at [`COUNT_CAP`].
 pub fn counts(conn: &mut PgConnection, me: i64, now: DateTime<Utc>) -> QueryResult<Counts> {
     diesel::sql_query(
-        "SELECT count(*) FILTER (WHERE assignee_id IS NULL) AS unassigned,
-                count(*) FILTER (WHERE assignee_id = $1) AS mine,
-                count(*) AS open,
-                count(*) FILTER (WHERE response_started_at IS NOT NULL AND (response_breached OR response_due_at < $2)) AS breached
-         FROM tickets WHERE status <> 'closed'",
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE status <> 'closed' AND assignee_id IS NULL LIMIT $3) s) AS unassigned,
+                (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE status <> 'closed' AND assignee_id = $1 LIMIT $3) s) AS mine,
+                (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE status <> 'closed' LIMIT $3) s) AS open,
+                (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE status <> 'closed' AND response_started_at IS NOT NULL
+                                          AND (response_breached OR response_due_at < $2) LIMIT $3) s) AS breached",
     )
     .bind::<Int8, _>(me)
     .bind::<Timestamptz, _>(now)
+    .bind::<Int8, _>(COUNT_CAP)
     .get_result(conn)
 }
 

@@ -55,6 +55,8 @@ struct QueuePage {
     first_link: Option<String>,
     priorities: Vec<Choice>,
     categories: Vec<Choice>,
+    /// Badges stop counting here ("99+").
+    cap: i64,
 }
 
 pub async fn queue(
@@ -179,6 +181,7 @@ pub async fn queue(
                 label: c.label(),
             })
             .collect(),
+        cap: queue::COUNT_CAP,
         ctx: ctx.for_staff(&s),
     })
 }
