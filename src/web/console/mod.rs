@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::customer::tickets::Choice;
+use super::customer::tickets::{Choice, categories, priorities};
 use super::page::{Ctx, ok};
 use super::session::Staff;
 use super::ticket_view::{TicketSummary, search_terms};
@@ -167,20 +167,8 @@ pub async fn queue(
         query,
         next_link,
         first_link,
-        priorities: Priority::ALL
-            .iter()
-            .map(|p| Choice {
-                key: p.as_str(),
-                label: p.label(),
-            })
-            .collect(),
-        categories: Category::ALL
-            .iter()
-            .map(|c| Choice {
-                key: c.as_str(),
-                label: c.label(),
-            })
-            .collect(),
+        priorities: priorities(),
+        categories: categories(),
         cap: queue::COUNT_CAP,
         ctx: ctx.for_staff(&s),
     })

@@ -13,7 +13,7 @@ use crate::services::ServiceError;
 use crate::services::tickets::{self as svc, Message, Viewer};
 use crate::web::auth::Empty;
 use crate::web::csrf::CsrfForm;
-use crate::web::customer::tickets::Choice;
+use crate::web::customer::tickets::{Choice, categories, priorities};
 use crate::web::page::{Ctx, FormState, render};
 use crate::web::session::Staff;
 use crate::web::ticket_view::{TicketSummary, TicketView, number_of};
@@ -86,20 +86,8 @@ async fn page(
             requester_email: email,
             agents,
             assignee_id,
-            priorities: Priority::ALL
-                .iter()
-                .map(|p| Choice {
-                    key: p.as_str(),
-                    label: p.label(),
-                })
-                .collect(),
-            categories: Category::ALL
-                .iter()
-                .map(|c| Choice {
-                    key: c.as_str(),
-                    label: c.label(),
-                })
-                .collect(),
+            priorities: priorities(),
+            categories: categories(),
             form,
             notice,
             ctx: ctx.for_staff(s),

@@ -102,7 +102,7 @@ impl ListPage {
     }
 }
 
-fn statuses() -> Vec<Choice> {
+pub fn statuses() -> Vec<Choice> {
     Status::ALL
         .iter()
         .map(|s| Choice {
@@ -112,7 +112,7 @@ fn statuses() -> Vec<Choice> {
         .collect()
 }
 
-fn priorities() -> Vec<Choice> {
+pub fn priorities() -> Vec<Choice> {
     Priority::ALL
         .iter()
         .map(|s| Choice {
@@ -122,7 +122,7 @@ fn priorities() -> Vec<Choice> {
         .collect()
 }
 
-fn categories() -> Vec<Choice> {
+pub fn categories() -> Vec<Choice> {
     Category::ALL
         .iter()
         .map(|s| Choice {
