@@ -312,3 +312,10 @@ pub fn org_key_by_id(conn: &mut PgConnection, id: i64) -> QueryResult<String> {
         .select(organizations::key)
         .first(conn)
 }
+
+/// Ends every session of the user (logout): cookies carrying the old epoch stop working.
+pub fn end_sessions(conn: &mut PgConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set(users::session_epoch.eq(users::session_epoch + 1))
+        .execute(conn)
+}

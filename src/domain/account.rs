@@ -40,6 +40,12 @@ pub const PASSWORD_MAX: usize = 256;
 const NAME_MAX: usize = 100;
 
 /// An email address, trimmed and lowercased: the login and the unique identity of a person.
+///
+/// ```
+/// use supportdesk::domain::account::Email;
+/// assert_eq!(Email::parse(" Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
+/// assert!(Email::parse("not an email").is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 

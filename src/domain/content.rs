@@ -133,6 +133,13 @@ fn looks_like_markup(bytes: &[u8]) -> bool {
 
 /// A file name safe to store and to send back in `Content-Disposition`: no path,
 /// no control or quote characters, at most 100 characters; never empty.
+///
+/// ```
+/// use supportdesk::domain::content::clean_filename;
+/// assert_eq!(clean_filename("../../etc/passwd"), "passwd");
+/// assert_eq!(clean_filename("report \"final\".pdf"), "report final.pdf");
+/// assert_eq!(clean_filename(".."), "file");
+/// ```
 pub fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base

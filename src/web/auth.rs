@@ -188,11 +188,19 @@ pub async fn login(
 #[serde(default)]
 pub struct Empty {}
 
+/// Logging out ends every session of the user: sessions live in signed cookies, so the
+/// only way to make a copied cookie useless is to move the user's session epoch on.
 pub async fn logout(
-    _me: CurrentUser,
+    state: web::Data<AppState>,
+    me: CurrentUser,
     session: Session,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
+    let user_id = me.user.id;
+    with_db(&state.pool, move |conn| {
+        Ok(crate::db::accounts::end_sessions(conn, user_id)?)
+    })
+    .await?;
     session.purge();
     Ok(see_other("/login"))
 }

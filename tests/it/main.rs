@@ -9,6 +9,7 @@ mod harness;
 mod health;
 mod jobs;
 mod plans;
+mod security;
 mod sla;
 mod tickets;
 mod validity;
