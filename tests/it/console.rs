@@ -6,6 +6,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use reqwest::multipart::{Form, Part};
 
 use crate::harness::{Browser, Page, TestApp, execute};
+use crate::html::{attr, tag};
 
 const PW: &str = "password-123";
 
@@ -161,20 +162,6 @@ async fn reply(b: &Browser, n: i64, body: &str) -> Page {
 
 fn back(n: i64) -> String {
     format!("/console/tickets/{n}")
-}
-
-/// The whole opening tag of the first element containing `marker`.
-fn tag<'a>(body: &'a str, marker: &str) -> Option<&'a str> {
-    let at = body.find(marker)?;
-    let start = body[..=at].rfind('<')?;
-    let end = at + body[at..].find('>')?;
-    Some(&body[start..=end])
-}
-
-fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let marker = format!(" {name}=\"");
-    let start = tag.find(&marker)? + marker.len();
-    Some(&tag[start..start + tag[start..].find('"')?])
 }
 
 /// The `id="ticket"` element of a ticket page (there must be exactly one).

@@ -7,6 +7,7 @@ mod cli;
 mod console;
 mod harness;
 mod health;
+mod html;
 mod jobs;
 mod plans;
 mod security;

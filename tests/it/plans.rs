@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use reqwest::multipart::Form;
 
 use crate::harness::{Browser, Page, TestApp, execute};
+use crate::html::{attr, tag};
 use supportdesk::domain::ticket::Priority;
 use supportdesk::services::plans as plan_svc;
 
@@ -213,20 +214,6 @@ fn error_after<'a>(body: &'a str, name: &str, until: &str) -> Option<&'a str> {
     let start = rest.find("class=\"field-error\"")?;
     let start = start + rest[start..].find('>')? + 1;
     Some(&rest[start..start + rest[start..].find("</p>")?])
-}
-
-/// The whole opening tag of the first element containing `marker`.
-fn tag<'a>(body: &'a str, marker: &str) -> Option<&'a str> {
-    let at = body.find(marker)?;
-    let start = body[..=at].rfind('<')?;
-    let end = at + body[at..].find('>')?;
-    Some(&body[start..=end])
-}
-
-fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let marker = format!(" {name}=\"");
-    let start = tag.find(&marker)? + marker.len();
-    Some(&tag[start..start + tag[start..].find('"')?])
 }
 
 /// The `value` of the text input `field`.

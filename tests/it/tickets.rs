@@ -6,6 +6,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use reqwest::multipart::{Form, Part};
 
 use crate::harness::{Browser, Page, TestApp, execute};
+use crate::html::{attr, tag};
 
 const PW: &str = "password-123";
 const TEN_MB: usize = 10 * 1024 * 1024;
@@ -185,20 +186,6 @@ async fn reply(b: &Browser, number: i64, body: &str, files: &[(&str, Vec<u8>)]) 
 async fn close(b: &Browser, number: i64) -> Page {
     b.post_from("/tickets/new", &format!("/tickets/{number}/close"), &[])
         .await
-}
-
-/// The whole opening tag of the first element containing `marker`.
-fn tag<'a>(body: &'a str, marker: &str) -> Option<&'a str> {
-    let at = body.find(marker)?;
-    let start = body[..=at].rfind('<')?;
-    let end = at + body[at..].find('>')?;
-    Some(&body[start..=end])
-}
-
-fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let marker = format!(" {name}=\"");
-    let start = tag.find(&marker)? + marker.len();
-    Some(&tag[start..start + tag[start..].find('"')?])
 }
 
 /// The `id="ticket"` element of a ticket page (there must be exactly one).
