@@ -9,6 +9,7 @@
 //! on is saved as `<journey>-FAILED-<person>.png`). Without chromedriver or chromium the
 //! journeys print a loud notice and pass, except in CI (`CI=true`), where they fail.
 
+mod axe;
 mod driver;
 
 use driver::{Journey, NARROW, Tab, WIDE};
