@@ -3,9 +3,9 @@
 
 use diesel::RunQueryDsl;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 
-use crate::harness::{Browser, Page, TestApp, execute};
+use crate::harness::{Browser, Page, TestApp, assert_see_other, execute, read};
 use crate::html::{attr, tag};
 
 const PW: &str = "password-123";
@@ -26,27 +26,6 @@ fn sql_text(app: &TestApp, sql: &str) -> Option<String> {
 
 fn exec(app: &TestApp, sql: &str) {
     execute(&mut app.conn(), sql);
-}
-
-async fn read(r: reqwest::Response) -> Page {
-    Page {
-        status: r.status().as_u16(),
-        location: r
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_string()),
-        body: r.text().await.unwrap(),
-    }
-}
-
-#[track_caller]
-fn assert_see_other(page: &Page, to: &str) {
-    assert_eq!(
-        (page.status, page.location.as_deref()),
-        (303, Some(to)),
-        "{}",
-        page.body
-    );
 }
 
 /// The session's CSRF token (any page with a form carries it).
@@ -90,25 +69,7 @@ async fn post_multipart(
     fields: &[(&str, &str)],
     files: &[(&str, Vec<u8>)],
 ) -> Page {
-    let mut form = Form::new().text("csrf_token", token(b).await);
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    for (name, bytes) in files {
-        form = form.part(
-            "attachments",
-            Part::bytes(bytes.clone()).file_name(name.to_string()),
-        );
-    }
-    read(
-        b.client
-            .post(b.url(path))
-            .multipart(form)
-            .send()
-            .await
-            .expect("POST multipart"),
-    )
-    .await
+    b.post_multipart_from("/profile", path, fields, files).await
 }
 
 /// A customer opens a ticket; its number (from the `303 /tickets?created=N`).

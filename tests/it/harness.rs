@@ -293,6 +293,22 @@ pub struct Page {
     pub body: String,
 }
 
+/// `303 See Other` to `to`, or a readable failure with the page.
+#[track_caller]
+pub fn assert_see_other(page: &Page, to: &str) {
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (303, Some(to)),
+        "{}",
+        page.body
+    );
+}
+
+/// A response read whole (for requests built by hand).
+pub async fn read(r: reqwest::Response) -> Page {
+    Page::read(r).await
+}
+
 impl Page {
     async fn read(r: reqwest::Response) -> Page {
         Page {
@@ -351,6 +367,37 @@ impl Browser {
     /// POSTs a form with the CSRF token from `/login` (any page with a form works; the token is per session).
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         self.post_from("/login", path, fields).await
+    }
+
+    /// POSTs multipart/form-data as the forms do: the CSRF token (from `form_page`) first,
+    /// then `fields`, then each file as an `attachments` part.
+    pub async fn post_multipart_from(
+        &self,
+        form_page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, Vec<u8>)],
+    ) -> Page {
+        let token = self.get(form_page).await.csrf();
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", token);
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (name, bytes) in files {
+            form = form.part(
+                "attachments",
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+            );
+        }
+        Page::read(
+            self.client
+                .post(self.url(path))
+                .multipart(form)
+                .send()
+                .await
+                .expect("POST multipart"),
+        )
+        .await
     }
 
     pub async fn signup(&self, org_key: &str, email: &str, password: &str) -> Page {

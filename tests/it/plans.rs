@@ -7,7 +7,7 @@ use diesel::RunQueryDsl;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use reqwest::multipart::Form;
 
-use crate::harness::{Browser, Page, TestApp, execute};
+use crate::harness::{Browser, Page, TestApp, assert_see_other, execute, read};
 use crate::html::{attr, tag};
 use supportdesk::domain::ticket::Priority;
 use supportdesk::services::plans as plan_svc;
@@ -32,27 +32,6 @@ fn sql_text(app: &TestApp, sql: &str) -> Option<String> {
 
 fn exec(app: &TestApp, sql: &str) {
     execute(&mut app.conn(), sql);
-}
-
-async fn read(r: reqwest::Response) -> Page {
-    Page {
-        status: r.status().as_u16(),
-        location: r
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_string()),
-        body: r.text().await.unwrap(),
-    }
-}
-
-#[track_caller]
-fn assert_see_other(page: &Page, to: &str) {
-    assert_eq!(
-        (page.status, page.location.as_deref()),
-        (303, Some(to)),
-        "{}",
-        page.body
-    );
 }
 
 #[track_caller]

@@ -3,9 +3,9 @@
 
 use diesel::RunQueryDsl;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 
-use crate::harness::{Browser, Page, TestApp, execute};
+use crate::harness::{Browser, Page, TestApp, assert_see_other, execute, read};
 use crate::html::{attr, tag};
 
 const PW: &str = "password-123";
@@ -44,27 +44,6 @@ fn count_tickets(app: &TestApp) -> i64 {
 fn counts(app: &TestApp) -> [i64; 4] {
     ["tickets", "messages", "attachments", "ticket_events"]
         .map(|t| sql_i64(app, &format!("SELECT count(*) FROM {t}")))
-}
-
-async fn read(r: reqwest::Response) -> Page {
-    Page {
-        status: r.status().as_u16(),
-        location: r
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_string()),
-        body: r.text().await.unwrap(),
-    }
-}
-
-#[track_caller]
-fn assert_see_other(page: &Page, to: &str) {
-    assert_eq!(
-        (page.status, page.location.as_deref()),
-        (303, Some(to)),
-        "{}",
-        page.body
-    );
 }
 
 /// A new browser with a freshly signed-up owner of `Org {key}`.
@@ -115,26 +94,8 @@ async fn post_multipart(
     fields: &[(&str, &str)],
     files: &[(&str, Vec<u8>)],
 ) -> Page {
-    let token = b.get("/tickets/new").await.csrf();
-    let mut form = Form::new().text("csrf_token", token);
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    for (name, bytes) in files {
-        form = form.part(
-            "attachments",
-            Part::bytes(bytes.clone()).file_name(name.to_string()),
-        );
-    }
-    read(
-        b.client
-            .post(b.url(path))
-            .multipart(form)
-            .send()
-            .await
-            .expect("POST multipart"),
-    )
-    .await
+    b.post_multipart_from("/tickets/new", path, fields, files)
+        .await
 }
 
 async fn post_ticket(b: &Browser, fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Page {
