@@ -22,6 +22,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("too large")]
     PayloadTooLarge,
+    /// A URL that exists, asked with a method it does not answer (e.g. PUT).
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// The database cannot be reached: 503, the request may be retried.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -79,6 +82,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

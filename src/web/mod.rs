@@ -26,7 +26,7 @@ use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{DefaultHeaders, Logger, from_fn};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use diesel::PgConnection;
 
@@ -271,6 +271,17 @@ pub fn build_server(
                     .error_handler(|_, _| AppError::BadRequest(String::new()).into()),
             )
             .wrap(sessions)
+            // actix answers a known URL asked with another method with an empty 405: give it the error page.
+            .wrap(ErrorHandlers::new().handler(
+                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                |res| {
+                    let page =
+                        actix_web::ResponseError::error_response(&AppError::MethodNotAllowed);
+                    Ok(ErrorHandlerResponse::Response(
+                        res.into_response(page).map_into_right_body(),
+                    ))
+                },
+            ))
             .wrap(from_fn(csrf::check_origin))
             .wrap(
                 DefaultHeaders::new()

@@ -111,3 +111,23 @@ async fn migrations_run_twice_apply_once() {
     assert!(second.is_empty(), "second run applied {second:?}");
     server.drop_database(&name);
 }
+
+#[tokio::test]
+async fn a_known_url_asked_with_another_method_gets_the_405_page() {
+    let app = TestApp::spawn().await;
+    let r = app.client.put(app.url("/login")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Not available this way"), "{body}");
+    // The security headers stay on it.
+    let r = app.client.put(app.url("/profile")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert!(r.headers().contains_key("content-security-policy"));
+}

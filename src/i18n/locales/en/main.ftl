@@ -429,3 +429,5 @@ resolution-due = due by { $due }
 resolution-paused = paused: awaiting the customer ({ $used } of { $target } business minutes used)
 resolution-met = met
 resolution-missed = missed
+error-title-405 = Not available this way
+error-text-405 = This page cannot be used like that. Go back and try again from the page itself.
