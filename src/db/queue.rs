@@ -123,6 +123,8 @@ pub struct QueueFilter {
     /// Found in subjects and requester emails.
     pub text: Option<String>,
     pub after: Option<Cursor>,
+    /// Rows to skip before the page (DESIGN's `page`); the console's own links use `after`.
+    pub offset: i64,
     pub limit: i64,
     pub now: DateTime<Utc>,
 }
@@ -220,7 +222,8 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
             tickets::number.asc(),
         )),
     };
-    q.limit(f.limit)
+    q.offset(f.offset)
+        .limit(f.limit)
         .select((
             TicketRow::as_select(),
             tickets::priority_rank,

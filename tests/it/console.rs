@@ -1515,6 +1515,13 @@ async fn the_queue_pages_by_keyset_without_duplicates() {
     unique.dedup();
     assert_eq!(unique.len(), 27, "no duplicates, none missing");
     assert_eq!(all, expected, "most urgent first across pages");
+    // DESIGN's `page` parameter reaches the same second page.
+    let by_number = amir.get("/console?view=open&page=2").await;
+    assert_eq!(
+        rows(&by_number.body),
+        page2,
+        "page=2 shows what the next link shows"
+    );
 
     // Filters are kept on the next link.
     let low = amir.get("/console?view=open&priority=low").await;

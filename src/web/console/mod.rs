@@ -26,6 +26,8 @@ pub struct QueueQuery {
     organization: String,
     q: String,
     after: String,
+    /// A page number (1-based), for links that page by number; bounded like the customer list.
+    page: String,
 }
 
 pub struct QueueRowView {
@@ -88,6 +90,12 @@ pub async fn queue(
         number,
         text,
         after: Cursor::decode(&query.after),
+        // Keyset links (`after`) are the console's own; `page` is honoured when given alone.
+        offset: if query.after.is_empty() {
+            (query.page.parse::<i64>().unwrap_or(1).clamp(1, 400) - 1) * PAGE_SIZE
+        } else {
+            0
+        },
         limit: PAGE_SIZE + 1,
         now,
     };
