@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{attachments, messages, organizations, plans, ticket_events, tickets, users};
+use super::schema::{attachments, messages, organizations, ticket_events, tickets, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tickets)]
@@ -318,10 +318,6 @@ pub fn user_names(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<(i64,
         .filter(users::id.eq_any(ids))
         .select((users::id, users::name))
         .load(conn)
-}
-
-pub fn plan_name(conn: &mut PgConnection, plan_id: i64) -> QueryResult<String> {
-    plans::table.find(plan_id).select(plans::name).first(conn)
 }
 
 pub fn organization_name(conn: &mut PgConnection, org_id: i64) -> QueryResult<String> {

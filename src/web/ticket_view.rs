@@ -318,7 +318,7 @@ impl TicketView {
             requester: p.requester,
             assignee: p.assignee,
             organization: p.organization,
-            plan: p.plan,
+            plan: p.plan_view.row.name.clone(),
             days,
             events,
         }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::db::queue;
 use crate::domain::content::MessageBody;
-use crate::domain::ticket::{Action, Category, Priority};
+use crate::domain::ticket::{Action, Category, Priority, Refusal, Status};
 use crate::services::ServiceError;
 use crate::services::tickets::{self as svc, Message, Viewer};
 use crate::web::auth::Empty;
@@ -175,8 +175,14 @@ pub async fn accept(
     })
     .await?;
     match result {
-        // Another agent got there first: back to the ticket, with who took it.
-        Err(ServiceError::Conflict("refusal-already-accepted")) => {
+        // Another agent got there first (the state machine's own refusal): back to the ticket, naming who took it.
+        Err(ServiceError::Conflict(key))
+            if key
+                == (Refusal::CannotAccept {
+                    status: Status::InProgress,
+                })
+                .key() =>
+        {
             Ok(see_other(&format!("/console/tickets/{number}?taken=1")))
         }
         other => run(&state, &s, ctx, number, FormState::default(), other).await,
