@@ -1125,6 +1125,481 @@ async fn of_two_simultaneous_accepts_exactly_one_wins_every_time() {
     }
 }
 
+/// Someone taking part in a race: their browser, user id and session token (fetched
+/// beforehand, so the racing requests leave together).
+#[derive(Clone)]
+struct Racer {
+    b: Browser,
+    id: i64,
+    token: String,
+}
+
+async fn racer(app: &TestApp, b: Browser, email: &str) -> Racer {
+    let token = token(&b).await;
+    Racer {
+        id: user_id(app, email),
+        b,
+        token,
+    }
+}
+
+/// What a racing request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Move {
+    Accept,
+    AgentReply,
+    Note,
+    CustomerReply,
+    CustomerClose,
+    Resolve,
+}
+
+impl Move {
+    /// The kind of message the request stores when it goes through.
+    fn message_kind(self) -> Option<&'static str> {
+        match self {
+            Move::AgentReply | Move::CustomerReply => Some("reply"),
+            Move::Note => Some("note"),
+            Move::Accept | Move::CustomerClose | Move::Resolve => None,
+        }
+    }
+
+    /// The alert of the only refusal these races allow: the ticket is closed.
+    /// Customer replies are never refused (they reopen).
+    fn closed_alert(self) -> Option<&'static str> {
+        match self {
+            Move::AgentReply => Some(
+                "This ticket is closed; support cannot reply to it. \
+                 The customer can reopen it by replying.",
+            ),
+            Move::Note => Some("This ticket is closed; notes cannot be added to it."),
+            Move::CustomerClose | Move::Resolve => Some("This ticket is already closed."),
+            Move::Accept | Move::CustomerReply => None,
+        }
+    }
+
+    fn by_customer(self) -> bool {
+        matches!(self, Move::CustomerReply | Move::CustomerClose)
+    }
+}
+
+/// One request of a race and its answer.
+struct Sent {
+    m: Move,
+    actor: i64,
+    body: String,
+    page: Page,
+}
+
+/// Sends `m` on ticket `n` as `who`, with `body` for messages: one POST, no page loads first.
+async fn send(who: &Racer, n: i64, m: Move, body: &str) -> Sent {
+    let csrf = [("csrf_token", who.token.as_str())];
+    let page = match m {
+        Move::Accept => {
+            who.b
+                .post_raw(&format!("/console/tickets/{n}/accept"), &csrf)
+                .await
+        }
+        Move::Resolve => {
+            who.b
+                .post_raw(&format!("/console/tickets/{n}/close"), &csrf)
+                .await
+        }
+        Move::CustomerClose => who.b.post_raw(&format!("/tickets/{n}/close"), &csrf).await,
+        Move::AgentReply | Move::Note | Move::CustomerReply => {
+            let path = if m.by_customer() {
+                format!("/tickets/{n}/messages")
+            } else {
+                format!("/console/tickets/{n}/messages")
+            };
+            let mut form = Form::new()
+                .text("csrf_token", who.token.clone())
+                .text("body", body.to_string());
+            if m == Move::Note {
+                form = form.text("internal", "1");
+            }
+            read(
+                who.b
+                    .client
+                    .post(who.b.url(&path))
+                    .multipart(form)
+                    .send()
+                    .await
+                    .expect("POST"),
+            )
+            .await
+        }
+    };
+    Sent {
+        m,
+        actor: who.id,
+        body: body.to_string(),
+        page,
+    }
+}
+
+/// Fires all `moves` on ticket `n` at once (one task each); the answers in the same order.
+async fn race(n: i64, label: &str, moves: Vec<(Racer, Move)>) -> Vec<Sent> {
+    let tasks: Vec<_> = moves
+        .into_iter()
+        .enumerate()
+        .map(|(i, (who, m))| {
+            let body = format!("{label}, request {i}: {m:?} by user {}", who.id);
+            tokio::spawn(async move { send(&who, n, m, &body).await })
+        })
+        .collect();
+    let mut sent = Vec::new();
+    for task in tasks {
+        sent.push(task.await.expect("request task"));
+    }
+    sent
+}
+
+/// The ticket's events in order, each as `kind actor detail`, e.g. `replied 3 `,
+/// `status_changed 7 in_progress>closed`, `closed 3 customer`, `assigned 7 ->7`.
+fn db_timeline(app: &TestApp, n: i64) -> Vec<String> {
+    sql_text(
+        app,
+        &format!(
+            "SELECT coalesce(string_agg(kind || ' ' || coalesce(actor_id::text, '-') || ' ' || \
+             CASE detail->>'type' \
+               WHEN 'close' THEN detail->>'reason' \
+               WHEN 'status' THEN (detail->>'from') || '>' || (detail->>'to') \
+               WHEN 'assignee' THEN coalesce(detail->>'from', '-') || '>' || coalesce(detail->>'to', '-') \
+               ELSE '' END, ';' ORDER BY id), '') \
+             FROM ticket_events WHERE ticket_number = {n}"
+        ),
+    )
+    .unwrap()
+    .split(';')
+    .map(str::to_string)
+    .collect()
+}
+
+/// What replaying a timeline through the state machine of DESIGN section 2 gives.
+#[derive(Debug)]
+struct Replayed {
+    status: &'static str,
+    assignee: Option<i64>,
+    close_reason: Option<&'static str>,
+    /// The actions the timeline records, in order, with their actor.
+    actions: Vec<(Move, i64)>,
+}
+
+/// Replays a ticket's timeline from `created`: every action must be allowed in the state
+/// the earlier events left, and its events must be exactly those it writes from that
+/// state (own event, then `status_changed`, then `assigned`). Two writers that saw the
+/// same state, or a write without its events, break the chain.
+fn replay(timeline: &[String], customer_id: i64) -> Result<Replayed, String> {
+    if timeline.first() != Some(&format!("created {customer_id} ")) {
+        return Err(format!("does not start with `created`: {timeline:?}"));
+    }
+    let mut r = Replayed {
+        status: "awaiting_response",
+        assignee: None,
+        close_reason: None,
+        actions: Vec::new(),
+    };
+    let mut i = 1;
+    while i < timeline.len() {
+        let mut parts = timeline[i].splitn(3, ' ');
+        let kind = parts.next().unwrap_or_default();
+        let actor: i64 = parts
+            .next()
+            .and_then(|a| a.parse().ok())
+            .ok_or_else(|| format!("event {i} has no actor: {}", timeline[i]))?;
+        let detail = parts.next().unwrap_or_default();
+        let m = match (kind, detail) {
+            ("accepted", "") => Move::Accept,
+            ("replied", "") if actor == customer_id => Move::CustomerReply,
+            ("replied", "") => Move::AgentReply,
+            ("note_added", "") => Move::Note,
+            ("closed", "customer") => Move::CustomerClose,
+            ("closed", "resolved") => Move::Resolve,
+            _ => return Err(format!("event {i} `{}` starts no action", timeline[i])),
+        };
+        let ev = |kind: &str, detail: &str| format!("{kind} {actor} {detail}");
+        let from = r.status;
+        let open = from != "closed";
+        let mut expected = vec![timeline[i].clone()];
+        let to = match m {
+            Move::Accept if from == "awaiting_response" => "in_progress",
+            Move::AgentReply if open => "awaiting_customer",
+            Move::Note if open => from,
+            Move::CustomerReply if from == "closed" => {
+                expected.push(ev("reopened", ""));
+                "awaiting_response"
+            }
+            Move::CustomerReply if from == "awaiting_customer" => "awaiting_response",
+            Move::CustomerReply => from,
+            Move::CustomerClose | Move::Resolve if open => "closed",
+            _ => return Err(format!("event {i}: {m:?} on a {from} ticket")),
+        };
+        if to != from {
+            expected.push(ev("status_changed", &format!("{from}>{to}")));
+        }
+        if matches!(m, Move::Accept | Move::AgentReply) && r.assignee.is_none() {
+            expected.push(ev("assigned", &format!("->{actor}")));
+            r.assignee = Some(actor);
+        }
+        let got = &timeline[i..(i + expected.len()).min(timeline.len())];
+        if got != expected.as_slice() {
+            return Err(format!(
+                "events {i}..: {got:?}, but {m:?} on a {from} ticket writes {expected:?}"
+            ));
+        }
+        r.close_reason = match m {
+            Move::CustomerClose => Some("customer"),
+            Move::Resolve => Some("resolved"),
+            _ => None,
+        };
+        r.status = to;
+        r.actions.push((m, actor));
+        i += expected.len();
+    }
+    Ok(r)
+}
+
+/// The ticket's messages in storage order, each as `author kind from_support body`
+/// (the opening message first). Test bodies hold no line breaks.
+fn db_thread(app: &TestApp, n: i64) -> Vec<String> {
+    sql_text(
+        app,
+        &format!(
+            "SELECT string_agg(author_id || ' ' || kind || ' ' || from_support || ' ' || body, \
+             E'\\n' ORDER BY id) FROM messages WHERE ticket_number = {n}"
+        ),
+    )
+    .unwrap()
+    .lines()
+    .map(str::to_string)
+    .collect()
+}
+
+/// Everything sent on ticket `n` (setup included, in any order) against the database:
+/// no 5xx, refusals only because the ticket was closed, each acknowledged message stored
+/// exactly once and each refused one not at all, the timeline replaying to the ticket's
+/// fields, one timeline action (and one version) per acknowledged request, and the
+/// messages in the same order as their events.
+#[track_caller]
+fn check_race(app: &TestApp, n: i64, customer_id: i64, sent: &[Sent], label: &str) -> Replayed {
+    let thread = db_thread(app, n);
+    for s in sent {
+        let to = if s.m.by_customer() {
+            format!("/tickets/{n}")
+        } else {
+            back(n)
+        };
+        match s.page.status {
+            303 => assert_eq!(
+                s.page.location.as_deref(),
+                Some(to.as_str()),
+                "{label}: {:?}",
+                s.m
+            ),
+            409 => assert_eq!(
+                (s.m.closed_alert().is_some(), alert(&s.page.body)),
+                (true, s.m.closed_alert()),
+                "{label}: {:?} refused",
+                s.m
+            ),
+            other => panic!("{label}: {:?} answered {other}:\n{}", s.m, s.page.body),
+        }
+        if let Some(kind) = s.m.message_kind() {
+            let expected = usize::from(s.page.status == 303);
+            let with_body: Vec<&String> = thread
+                .iter()
+                .filter(|m| m.ends_with(&format!(" {}", s.body)))
+                .collect();
+            assert_eq!(
+                with_body.len(),
+                expected,
+                "{label}: `{}` answered {}, stored {with_body:?}",
+                s.body,
+                s.page.status
+            );
+            let as_sent = format!("{} {kind} {} {}", s.actor, !s.m.by_customer(), s.body);
+            for m in with_body {
+                assert_eq!(*m, as_sent, "{label}");
+            }
+        }
+    }
+
+    let timeline = db_timeline(app, n);
+    let r = replay(&timeline, customer_id)
+        .unwrap_or_else(|e| panic!("{label}: {e}\ntimeline: {timeline:#?}"));
+    let mut acknowledged: Vec<(Move, i64)> = sent
+        .iter()
+        .filter(|s| s.page.status == 303)
+        .map(|s| (s.m, s.actor))
+        .collect();
+    let mut recorded = r.actions.clone();
+    acknowledged.sort_unstable();
+    recorded.sort_unstable();
+    assert_eq!(recorded, acknowledged, "{label}: one action per 303");
+
+    // Created at version 1, and every change bumps it once.
+    assert_eq!(
+        db_field(
+            app,
+            n,
+            "concat_ws(' ', status, coalesce(assignee_id::text, '-'), \
+             coalesce(close_reason, '-'), version)"
+        ),
+        Some(format!(
+            "{} {} {} {}",
+            r.status,
+            r.assignee.map_or("-".to_string(), |a| a.to_string()),
+            r.close_reason.unwrap_or("-"),
+            1 + r.actions.len()
+        )),
+        "{label}: status, assignee, close reason, version"
+    );
+
+    // After the opening message, the thread's storage order is the timeline's order.
+    let stored: Vec<String> = thread[1..]
+        .iter()
+        .map(|m| m.splitn(3, ' ').take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    let from_events: Vec<String> = r
+        .actions
+        .iter()
+        .filter_map(|(m, actor)| m.message_kind().map(|k| format!("{actor} {k}")))
+        .collect();
+    assert_eq!(stored, from_events, "{label}: thread order");
+    let events_of = |kind: &str| {
+        timeline
+            .iter()
+            .filter(|e| e.starts_with(&format!("{kind} ")))
+            .count()
+    };
+    let messages_of = |kind: &str| {
+        thread
+            .iter()
+            .filter(|m| m.split(' ').nth(1) == Some(kind))
+            .count()
+    };
+    assert_eq!(
+        events_of("replied"),
+        messages_of("reply") - 1,
+        "{label}: a replied event per reply after the opening message"
+    );
+    assert_eq!(
+        events_of("note_added"),
+        messages_of("note"),
+        "{label}: a note_added event per note"
+    );
+    r
+}
+
+/// Per round, one ticket and eleven requests at once: public replies and notes from two
+/// agents, customer replies, a customer close and a resolve. Whatever order they land in,
+/// nothing acknowledged is lost, nothing refused is kept, and the timeline explains the ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_replies_notes_and_closes_lose_no_message_and_the_timeline_replays_to_the_ticket()
+{
+    let app = TestApp::spawn().await;
+    let b = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let ana = racer(&app, b, "ana@acme.example").await;
+    let (b, _) = agent(&app, "amir@support.example").await;
+    let amir = racer(&app, b, "amir@support.example").await;
+    let (b, _) = agent(&app, "bea@support.example").await;
+    let bea = racer(&app, b, "bea@support.example").await;
+    let mut orders = std::collections::HashSet::new();
+    for round in 0..20 {
+        let label = format!("round {round}");
+        let n = quick(&ana.b, &format!("Crowded {round}")).await;
+        // Start from each open status in turn.
+        let mut sent = match round % 3 {
+            1 => vec![send(&amir, n, Move::Accept, "").await],
+            2 => vec![send(&bea, n, Move::AgentReply, &format!("{label}, first answer")).await],
+            _ => vec![],
+        };
+        for s in &sent {
+            assert_eq!(s.page.status, 303, "{label}: setup");
+        }
+        let resolver = if round % 2 == 0 { &amir } else { &bea };
+        let moves = vec![
+            (ana.clone(), Move::CustomerClose),
+            (amir.clone(), Move::AgentReply),
+            (ana.clone(), Move::CustomerReply),
+            (bea.clone(), Move::Note),
+            (resolver.clone(), Move::Resolve),
+            (amir.clone(), Move::Note),
+            (ana.clone(), Move::CustomerReply),
+            (bea.clone(), Move::AgentReply),
+            (amir.clone(), Move::AgentReply),
+            (bea.clone(), Move::Note),
+            (ana.clone(), Move::CustomerReply),
+        ];
+        let setup = sent.len();
+        sent.extend(race(n, &label, moves).await);
+        let r = check_race(&app, n, ana.id, &sent, &label);
+        // Which racing requests went through, in the order they were applied.
+        orders.insert(r.actions[setup..].to_vec());
+    }
+    // Served one by one in a fixed order, every round would record the same sequence.
+    assert!(
+        orders.len() > 1,
+        "the requests never interleaved: {orders:?}"
+    );
+}
+
+/// Two customer closes and two resolves at once: one closes, the others hear it is already closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_simultaneous_closes_and_resolves_exactly_one_closes_the_ticket() {
+    let app = TestApp::spawn().await;
+    let b = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let ana = racer(&app, b, "ana@acme.example").await;
+    let (b, _) = agent(&app, "amir@support.example").await;
+    let amir = racer(&app, b, "amir@support.example").await;
+    let (b, _) = agent(&app, "bea@support.example").await;
+    let bea = racer(&app, b, "bea@support.example").await;
+    for round in 0..20 {
+        let label = format!("round {round}");
+        let n = quick(&ana.b, &format!("Done {round}")).await;
+        let mut sent = if round % 2 == 1 {
+            vec![send(&bea, n, Move::Accept, "").await]
+        } else {
+            vec![]
+        };
+        let from = if round % 2 == 1 {
+            "in_progress"
+        } else {
+            "awaiting_response"
+        };
+        let moves = vec![
+            (ana.clone(), Move::CustomerClose),
+            (amir.clone(), Move::Resolve),
+            (ana.clone(), Move::CustomerClose),
+            (bea.clone(), Move::Resolve),
+        ];
+        sent.extend(race(n, &label, moves).await);
+        let winners: Vec<&Sent> = sent[sent.len() - 4..]
+            .iter()
+            .filter(|s| s.page.status == 303)
+            .collect();
+        assert_eq!(winners.len(), 1, "{label}: exactly one closes");
+        let (m, actor) = (winners[0].m, winners[0].actor);
+        let r = check_race(&app, n, ana.id, &sent, &label);
+        assert_eq!(r.status, "closed", "{label}");
+        let reason = if m == Move::Resolve {
+            "resolved"
+        } else {
+            "customer"
+        };
+        let timeline = db_timeline(&app, n);
+        assert_eq!(
+            timeline[timeline.len() - 2..],
+            [
+                format!("closed {actor} {reason}"),
+                format!("status_changed {actor} {from}>closed")
+            ],
+            "{label}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn a_stale_reply_is_not_sent_and_shows_the_new_message() {
     let app = TestApp::spawn().await;
