@@ -98,6 +98,7 @@ enum JobsCommand {
 
 /// Parses the command line and runs it; the exit code says how it went.
 pub fn run() -> ExitCode {
+    crate::services::passwords::return_large_blocks();
     let cli = Cli::parse();
     // `.env` is optional; a broken one is worth a warning, not a crash.
     if let Err(e) = dotenvy::dotenv()
