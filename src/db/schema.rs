@@ -83,6 +83,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         priority_rank -> Int2,
         customer_version -> Int4,
+        due_key -> Timestamptz,
         quota_exempt -> Bool,
         first_response_at -> Nullable<Timestamptz>,
         first_response_minutes -> Nullable<Int8>,

@@ -164,7 +164,10 @@ pub async fn queue(
             ),
             org_key: r.org_key,
             org_name: r.org_name,
-            plan_name: r.plan_name,
+            plan_name: book
+                .get(&r.ticket.plan_id)
+                .map(|p| p.terms.name.clone())
+                .unwrap_or_default(),
             assignee: r.assignee_name,
         })
         .collect();
