@@ -379,7 +379,19 @@ impl Browser {
         files: &[(&str, Vec<u8>)],
     ) -> Page {
         let token = self.get(form_page).await.csrf();
-        let mut form = reqwest::multipart::Form::new().text("csrf_token", token);
+        self.post_multipart_with(&token, path, fields, files).await
+    }
+
+    /// POSTs multipart/form-data with a token fetched earlier (no page load first:
+    /// requests that must leave together, as in the race tests).
+    pub async fn post_multipart_with(
+        &self,
+        token: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, Vec<u8>)],
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", token.to_string());
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }

@@ -50,39 +50,24 @@ fn run_jobs(app: &TestApp, at: DateTime<Utc>) -> String {
 
 /// A customer's ticket (multipart, as the form sends it); returns its number.
 async fn open_ticket(b: &Browser, subject: &str) -> i64 {
-    let token = b.get("/tickets/new").await.csrf();
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", token)
-        .text("subject", subject.to_string())
-        .text("category", "technical")
-        .text("priority", "normal")
-        .text("body", "Please help.");
-    let r = b
-        .client
-        .post(b.url("/tickets"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let fields = [
+        ("subject", subject),
+        ("category", "technical"),
+        ("priority", "normal"),
+        ("body", "Please help."),
+    ];
+    let page = b
+        .post_multipart_from("/tickets/new", "/tickets", &fields, &[])
+        .await;
+    assert_eq!(page.status, 303);
+    let location = page.location.expect("a Location");
     location.rsplit('=').next().unwrap().parse().unwrap()
 }
 
 async fn multipart(b: &Browser, page: &str, action: &str, fields: &[(&str, &str)]) -> u16 {
-    let token = b.get(page).await.csrf();
-    let mut form = reqwest::multipart::Form::new().text("csrf_token", token);
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    b.client
-        .post(b.url(action))
-        .multipart(form)
-        .send()
+    b.post_multipart_from(page, action, fields, &[])
         .await
-        .unwrap()
-        .status()
-        .as_u16()
+        .status
 }
 
 async fn agent_reply(agent: &Browser, n: i64, body: &str) {

@@ -139,18 +139,16 @@ async fn console_post(agent: &Browser, n: i64, action: &str, fields: &[(&str, &s
 }
 
 async fn agent_reply(agent: &Browser, n: i64, body: &str) {
-    let token = agent.get(&format!("/console/tickets/{n}")).await.csrf();
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", token)
-        .text("body", body.to_string());
-    let r = agent
-        .client
-        .post(agent.url(&format!("/console/tickets/{n}/messages")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let path = format!("/console/tickets/{n}/messages");
+    let page = agent
+        .post_multipart_from(
+            &format!("/console/tickets/{n}"),
+            &path,
+            &[("body", body)],
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, 303);
 }
 
 #[tokio::test]
@@ -191,21 +189,16 @@ async fn on_a_24_7_plan_the_due_time_is_plain_time() {
     let (app, customer, _agent) = setup("large").await;
     let before = Utc::now();
     // Critical on Large: 30 minutes, around the clock. Through the form.
-    let token = customer.get("/tickets/new").await.csrf();
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", token)
-        .text("subject", "Database down")
-        .text("category", "technical")
-        .text("priority", "critical")
-        .text("body", "Production is down.");
-    let r = customer
-        .client
-        .post(customer.url("/tickets"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let fields = [
+        ("subject", "Database down"),
+        ("category", "technical"),
+        ("priority", "critical"),
+        ("body", "Production is down."),
+    ];
+    let page = customer
+        .post_multipart_from("/tickets/new", "/tickets", &fields, &[])
+        .await;
+    assert_eq!(page.status, 303);
     let n = id(&app, "SELECT max(number) AS id FROM tickets");
     let due = due_of(&app, n).unwrap();
     assert!(
@@ -332,18 +325,15 @@ async fn an_in_time_reply_pauses_and_a_clean_close_is_met() {
         1
     );
     // The customer answers: a new clock starts.
-    let token = customer.get(&format!("/tickets/{n}")).await.csrf();
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", token)
-        .text("body", "Thanks, one more thing.");
-    let r = customer
-        .client
-        .post(customer.url(&format!("/tickets/{n}/messages")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let page = customer
+        .post_multipart_from(
+            &format!("/tickets/{n}"),
+            &format!("/tickets/{n}/messages"),
+            &[("body", "Thanks, one more thing.")],
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, 303);
     let page = customer.get(&format!("/tickets/{n}")).await;
     assert_eq!(attr(&page.body, "data-sla"), Some("running"));
     assert!(attr(&page.body, "data-due").is_some());
@@ -470,18 +460,15 @@ async fn the_resolution_clock_pauses_while_awaiting_the_customer() {
     );
 
     // The customer answers: it runs again with the 420 minutes left.
-    let token = customer.get(&format!("/tickets/{n}")).await.csrf();
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", token)
-        .text("body", "Restarted, still broken.");
-    let r = customer
-        .client
-        .post(customer.url(&format!("/tickets/{n}/messages")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let page = customer
+        .post_multipart_from(
+            &format!("/tickets/{n}"),
+            &format!("/tickets/{n}/messages"),
+            &[("body", "Restarted, still broken.")],
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, 303);
     let running = resolution(&app, n);
     let since = running.since.expect("running again");
     assert_eq!(running.due, Some(since + Duration::minutes(420)));
