@@ -3,9 +3,8 @@
 
 use diesel::RunQueryDsl;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use reqwest::multipart::Form;
 
-use crate::harness::{Browser, Page, TestApp, assert_see_other, execute, read};
+use crate::harness::{Browser, Page, TestApp, assert_see_other, execute};
 use crate::html::{attr, tag};
 
 const PW: &str = "password-123";
@@ -225,11 +224,16 @@ fn textarea(body: &str) -> Option<&str> {
 
 /// The count badge of a queue tab; `None` when the tab shows none.
 fn badge(body: &str, view: &str) -> Option<i64> {
+    badge_text(body, view)?.parse().ok()
+}
+
+/// The text of a queue tab's count badge as shown ("3", "99+").
+fn badge_text(body: &str, view: &str) -> Option<String> {
     let start = body.find(&format!("<a href=\"/console?view={view}\""))?;
     let link = &body[start..start + body[start..].find("</a>")?];
     let marker = "<span class=\"count\">";
     let i = link.find(marker)? + marker.len();
-    link[i..i + link[i..].find('<')?].parse().ok()
+    Some(link[i..i + link[i..].find('<')?].to_string())
 }
 
 /// The ticket row and how many messages, events and files it has: "nothing changed" means all equal.
@@ -331,18 +335,14 @@ async fn anonymous_visitors_are_sent_to_login_from_every_console_url() {
         assert_see_other(&anon.post_raw(&path, &with_token).await, "/login");
         assert_see_other(&anon.post_raw(&path, &fields).await, "/login");
     }
-    let form = Form::new()
-        .text("csrf_token", anon_token.clone())
-        .text("body", "hello");
-    let page = read(
-        anon.client
-            .post(anon.url(&format!("/console/tickets/{n}/messages")))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = anon
+        .post_multipart_with(
+            &anon_token,
+            &format!("/console/tickets/{n}/messages"),
+            &[("body", "hello")],
+            &[],
+        )
+        .await;
     assert_see_other(&page, "/login");
     assert_eq!(snapshot(&app, n), before, "nothing changed");
 }
@@ -412,18 +412,14 @@ async fn console_posts_without_a_token_are_refused_and_unknown_tickets_are_404()
         wrong.extend(fields.iter().copied());
         assert_eq!(amir.post_raw(&path, &wrong).await.status, 403, "{action}");
     }
-    let form = Form::new()
-        .text("csrf_token", "not-the-token")
-        .text("body", "hi");
-    let page = read(
-        amir.client
-            .post(amir.url(&format!("/console/tickets/{n}/messages")))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = amir
+        .post_multipart_with(
+            "not-the-token",
+            &format!("/console/tickets/{n}/messages"),
+            &[("body", "hi")],
+            &[],
+        )
+        .await;
     assert_eq!(page.status, 403);
     assert_eq!(snapshot(&app, n), before, "nothing changed");
 
@@ -1212,22 +1208,13 @@ async fn send(who: &Racer, n: i64, m: Move, body: &str) -> Sent {
             } else {
                 format!("/console/tickets/{n}/messages")
             };
-            let mut form = Form::new()
-                .text("csrf_token", who.token.clone())
-                .text("body", body.to_string());
+            let mut fields = vec![("body", body)];
             if m == Move::Note {
-                form = form.text("internal", "1");
+                fields.push(("internal", "1"));
             }
-            read(
-                who.b
-                    .client
-                    .post(who.b.url(&path))
-                    .multipart(form)
-                    .send()
-                    .await
-                    .expect("POST"),
-            )
-            .await
+            who.b
+                .post_multipart_with(&who.token, &path, &fields, &[])
+                .await
         }
     };
     Sent {
@@ -1598,6 +1585,31 @@ async fn of_simultaneous_closes_and_resolves_exactly_one_closes_the_ticket() {
             "{label}"
         );
     }
+}
+
+#[actix_web::test]
+async fn badges_stop_counting_at_the_cap_and_say_99_plus() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Many like me").await;
+    // 120 more open, unassigned copies of it, straight into the table.
+    exec(
+        &app,
+        &format!(
+            "DO $$ DECLARE cols text; BEGIN \
+               SELECT string_agg(quote_ident(column_name), ',') INTO cols \
+               FROM information_schema.columns \
+               WHERE table_name = 'tickets' AND column_name <> 'number' AND is_generated = 'NEVER'; \
+               EXECUTE format('INSERT INTO tickets (%s) SELECT %s FROM tickets, \
+                 generate_series(1, 120) WHERE number = {n}', cols, cols); \
+             END $$"
+        ),
+    );
+    let page = amir.get("/console?view=open").await;
+    assert_eq!(badge_text(&page.body, "unassigned").as_deref(), Some("99+"));
+    assert_eq!(badge_text(&page.body, "open").as_deref(), Some("99+"));
+    assert_eq!(badge(&page.body, "mine"), Some(0));
 }
 
 #[actix_web::test]
