@@ -146,9 +146,7 @@ pub struct QueueRow {
 /// four-table join took over a millisecond of planning on every page.
 pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueRow>> {
     let page: Vec<(TicketRow, i16)> = page_of_tickets(f).load(conn)?;
-    let mut org_ids: Vec<i64> = page.iter().map(|(t, _)| t.organization_id).collect();
-    org_ids.sort_unstable();
-    org_ids.dedup();
+    let org_ids = distinct(page.iter().map(|(t, _)| t.organization_id));
     let orgs: HashMap<i64, (String, String)> = organizations::table
         .filter(organizations::id.eq_any(&org_ids))
         .select((organizations::id, organizations::key, organizations::name))
@@ -156,9 +154,7 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
         .into_iter()
         .map(|(id, key, name)| (id, (key, name)))
         .collect();
-    let mut assignee_ids: Vec<i64> = page.iter().filter_map(|(t, _)| t.assignee_id).collect();
-    assignee_ids.sort_unstable();
-    assignee_ids.dedup();
+    let assignee_ids = distinct(page.iter().filter_map(|(t, _)| t.assignee_id));
     let assignees: HashMap<i64, String> = if assignee_ids.is_empty() {
         HashMap::new()
     } else {
@@ -188,6 +184,13 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
             }
         })
         .collect())
+}
+
+fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 type PageQuery<'a> = diesel::helper_types::Select<
