@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod embedded;
+pub mod literal;
 pub mod plans;
 pub mod queue;
 pub mod schema;
