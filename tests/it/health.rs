@@ -50,6 +50,46 @@ async fn healthz_is_503_within_3_seconds_when_the_database_is_unreachable_and_re
     }
 }
 
+/// Checkouts do not ping: a pooled connection the server has closed fails the one request
+/// that gets it, and the pool then drops it instead of handing it out again.
+#[tokio::test]
+async fn connections_the_database_closed_fail_one_request_each_then_are_replaced() {
+    let app = TestApp::spawn().await;
+    for _ in 0..10 {
+        assert_eq!(app.get("/healthz").await.status(), 200);
+    }
+    let mut admin = server().admin();
+    let pooled: i64 = diesel::RunQueryDsl::get_result(
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "(SELECT count(*) FROM pg_stat_activity WHERE datname = '{}')",
+            app.db_name
+        ))),
+        &mut admin,
+    )
+    .unwrap();
+    assert!(pooled >= 1);
+    execute(
+        &mut admin,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+            app.db_name
+        ),
+    );
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        statuses.push(app.get("/healthz").await.status().as_u16());
+    }
+    let failed = statuses.iter().filter(|s| **s == 503).count();
+    assert!(
+        failed as i64 <= pooled,
+        "{failed} failures for {pooled} closed connections: {statuses:?}"
+    );
+    assert!(
+        statuses[statuses.len() - 10..].iter().all(|s| *s == 200),
+        "still failing: {statuses:?}"
+    );
+}
+
 #[tokio::test]
 async fn unknown_pages_get_the_404_page() {
     let app = TestApp::spawn().await;
