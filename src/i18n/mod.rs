@@ -4,9 +4,10 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, OnceLock};
 
 use fluent_templates::fluent_bundle::FluentValue;
-use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
+use fluent_templates::{LanguageIdentifier, langid, static_loader};
 
 static_loader! {
     static LOCALES = {
@@ -19,6 +20,16 @@ static_loader! {
 }
 
 static EN: LanguageIdentifier = langid!("en");
+
+/// Messages with arguments formatted lately, by language, key and arguments.
+static FORMATTED: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+
+/// How many formatted messages [`Lang::t_args`] keeps before starting afresh (about 1 MB at most).
+pub const FORMATTED_CAP: usize = 4096;
+
+fn lock(m: &Mutex<HashMap<String, String>>) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The active language of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -48,14 +59,68 @@ impl Lang {
     }
 
     /// The message `key`; a missing key shows as the key itself (and fails the catalog test).
+    ///
+    /// Messages without arguments come from a table formatted once per language: a Fluent
+    /// lookup negotiates languages and formats the pattern every time, and a queue page makes
+    /// about a hundred of them.
     pub fn t(self, key: &str) -> String {
+        if let Some(text) = self.plain().get(key) {
+            return text.clone();
+        }
         LOCALES
-            .try_lookup(self.id(), key)
-            .unwrap_or_else(|| key.to_string())
+            .lookup_single_language(self.id(), key, None::<&HashMap<&str, FluentValue>>)
+            .unwrap_or_else(|_| key.to_string())
+    }
+
+    /// Every message of the catalog that formats without arguments, formatted.
+    fn plain(self) -> &'static HashMap<&'static str, String> {
+        static EN_PLAIN: LazyLock<HashMap<&'static str, String>> =
+            LazyLock::new(|| Lang::En.format_plain());
+        match self {
+            Lang::En => &EN_PLAIN,
+        }
+    }
+
+    fn format_plain(self) -> HashMap<&'static str, String> {
+        catalog_keys(self.catalog())
+            .filter_map(|key| {
+                LOCALES
+                    .lookup_single_language(self.id(), key, None::<&HashMap<&str, FluentValue>>)
+                    .ok()
+                    .map(|text| (key, text))
+            })
+            .collect()
+    }
+
+    fn catalog(self) -> &'static str {
+        match self {
+            Lang::En => include_str!("locales/en/main.ftl"),
+        }
     }
 
     /// The message `key` with named arguments (`{ $name }` in the catalog).
+    ///
+    /// Remembered by key and arguments (up to [`FORMATTED_CAP`] at a time): the same few
+    /// ("due in 3 h", "2 d ago") recur on every row of every list, and formatting one
+    /// through Fluent cost more than the rest of the row.
     pub fn t_args(self, key: &str, args: &[(&'static str, FluentArg)]) -> String {
+        let mut memo_key = String::with_capacity(64);
+        memo_key.push_str(self.code());
+        memo_key.push('\u{1f}');
+        memo_key.push_str(key);
+        for (name, value) in args {
+            memo_key.push('\u{1f}');
+            memo_key.push_str(name);
+            memo_key.push('=');
+            match value {
+                FluentArg::Str(s) => memo_key.push_str(s),
+                FluentArg::Num(n) => memo_key.push_str(&n.to_string()),
+            }
+        }
+        let formatted = FORMATTED.get_or_init(Default::default);
+        if let Some(text) = lock(formatted).get(&memo_key) {
+            return text.clone();
+        }
         let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
             .iter()
             .map(|(name, value)| {
@@ -66,20 +131,29 @@ impl Lang {
                 (Cow::Borrowed(*name), v)
             })
             .collect();
-        LOCALES
-            .try_lookup_with_args(self.id(), key, &map)
-            .unwrap_or_else(|| key.to_string())
+        // The page's language has its own bundle: no negotiation needed.
+        let text = LOCALES
+            .lookup_single_language(self.id(), key, Some(&map))
+            .unwrap_or_else(|_| key.to_string());
+        let mut memo = lock(formatted);
+        if memo.len() >= FORMATTED_CAP {
+            memo.clear();
+        }
+        memo.insert(memo_key, text.clone());
+        text
     }
 
     /// Whether the catalog of this language defines `key` (used by the catalog tests).
     pub fn has(self, key: &str) -> bool {
-        let catalog = match self {
-            Lang::En => include_str!("locales/en/main.ftl"),
-        };
-        catalog
-            .lines()
-            .any(|line| line.split_once(" =").is_some_and(|(k, _)| k == key))
+        catalog_keys(self.catalog()).any(|k| k == key)
     }
+}
+
+/// The message names of a catalog: `name = …` at the start of a line.
+fn catalog_keys(catalog: &'static str) -> impl Iterator<Item = &'static str> {
+    catalog
+        .lines()
+        .filter_map(|line| line.split_once(" =").map(|(k, _)| k))
 }
 
 /// An argument to a translated message.

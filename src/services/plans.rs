@@ -66,7 +66,7 @@ pub struct PlanCache(std::sync::Arc<std::sync::Mutex<CachedPlans>>);
 #[derive(Default)]
 struct CachedPlans {
     loaded_at: Option<std::time::Instant>,
-    plans: std::collections::HashMap<i64, PlanView>,
+    plans: std::collections::HashMap<i64, std::sync::Arc<PlanView>>,
 }
 
 impl PlanCache {
@@ -77,8 +77,10 @@ impl PlanCache {
         &self,
         conn: &mut PgConnection,
         plan_ids: impl IntoIterator<Item = i64>,
-    ) -> Result<std::collections::HashMap<i64, PlanView>, ServiceError> {
-        let ids: Vec<i64> = plan_ids.into_iter().collect();
+    ) -> Result<std::collections::HashMap<i64, std::sync::Arc<PlanView>>, ServiceError> {
+        let mut ids: Vec<i64> = plan_ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
         let missing: Vec<i64> = {
             let mut cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
             if cached.loaded_at.is_none_or(|t| t.elapsed() > Self::TTL) {
@@ -96,18 +98,28 @@ impl PlanCache {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .plans
-                .extend(loaded);
+                .extend(
+                    loaded
+                        .into_iter()
+                        .map(|(id, p)| (id, std::sync::Arc::new(p))),
+                );
         }
         let cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
         Ok(ids
             .iter()
-            .filter_map(|id| cached.plans.get(id).map(|p| (*id, p.clone())))
+            .filter_map(|id| {
+                cached
+                    .plans
+                    .get(id)
+                    .map(|p| (*id, std::sync::Arc::clone(p)))
+            })
             .collect())
     }
 
     pub fn load(&self, conn: &mut PgConnection, plan_id: i64) -> Result<PlanView, ServiceError> {
         self.book(conn, [plan_id])?
             .remove(&plan_id)
+            .map(std::sync::Arc::unwrap_or_clone)
             .ok_or(ServiceError::NotFound)
     }
 

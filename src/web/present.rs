@@ -1,6 +1,6 @@
 //! Turning stored values into what pages show: times, message bodies, timeline lines.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use crate::db::tickets::EventRow;
 use crate::domain::ticket::{Category, CloseReason, Priority, Status};
@@ -8,7 +8,38 @@ use crate::i18n::{FluentArg, Lang};
 
 /// `28 Nov 2026, 14:05 UTC`: exact, for `title` attributes and details.
 pub fn exact(t: &DateTime<Utc>) -> String {
-    t.format("%d %b %Y, %H:%M UTC").to_string()
+    let mut out = date(t);
+    out.push_str(", ");
+    push_two_digits(&mut out, t.hour());
+    out.push(':');
+    push_two_digits(&mut out, t.minute());
+    out.push_str(" UTC");
+    out
+}
+
+/// `28 Nov 2026`. Written out by hand: chrono's `format` parses its pattern on every call,
+/// and a queue page formats about a hundred times.
+pub fn date(t: &DateTime<Utc>) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return t.format("%d %b %Y").to_string();
+    }
+    let mut out = String::with_capacity(32);
+    push_two_digits(&mut out, t.day());
+    out.push(' ');
+    out.push_str(MONTHS[t.month0() as usize]);
+    out.push(' ');
+    push_two_digits(&mut out, year as u32 / 100);
+    push_two_digits(&mut out, year as u32 % 100);
+    out
+}
+
+fn push_two_digits(out: &mut String, n: u32) {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// `2026-11-28T14:05:00Z` for `<time datetime>` and `data-due`.
@@ -24,7 +55,7 @@ pub fn relative(lang: Lang, t: &DateTime<Utc>, now: DateTime<Utc>) -> String {
         60..3600 => lang.t_args("time-minutes-ago", &[("n", FluentArg::Num(secs / 60))]),
         3600..86_400 => lang.t_args("time-hours-ago", &[("n", FluentArg::Num(secs / 3600))]),
         86_400..604_800 => lang.t_args("time-days-ago", &[("n", FluentArg::Num(secs / 86_400))]),
-        _ => t.format("%d %b %Y").to_string(),
+        _ => date(t),
     }
 }
 
@@ -170,6 +201,27 @@ pub fn event_text(lang: Lang, e: &EventRow, names: &dyn Fn(i64) -> String) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_written_by_hand_match_chronos_format() {
+        use chrono::TimeZone;
+        for (y, mo, d, h, mi) in [
+            (2026, 11, 28, 14, 5),
+            (2026, 1, 1, 0, 0),
+            (1999, 12, 31, 23, 59),
+            (2024, 2, 29, 9, 7),
+            (7, 6, 5, 4, 3),
+            (12026, 5, 9, 1, 2),
+        ] {
+            let t = Utc.with_ymd_and_hms(y, mo, d, h, mi, 30).unwrap();
+            assert_eq!(exact(&t), t.format("%d %b %Y, %H:%M UTC").to_string());
+            assert_eq!(date(&t), t.format("%d %b %Y").to_string());
+        }
+        assert_eq!(
+            exact(&Utc.with_ymd_and_hms(2026, 11, 28, 14, 5, 0).unwrap()),
+            "28 Nov 2026, 14:05 UTC"
+        );
+    }
 
     #[test]
     fn bodies_are_escaped_and_only_http_links_are_made() {

@@ -159,7 +159,7 @@ pub async fn queue(
                 ctx.lang,
                 &prefix,
                 &r.ticket,
-                book.get(&r.ticket.plan_id),
+                book.get(&r.ticket.plan_id).map(|p| &**p),
                 now,
             ),
             org_key: r.org_key,

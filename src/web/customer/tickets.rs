@@ -182,7 +182,15 @@ pub async fn list(
     let now = Utc::now();
     let rows: Vec<TicketSummary> = rows
         .iter()
-        .map(|t| TicketSummary::new(ctx.lang, &prefix, t, book.get(&t.plan_id), now))
+        .map(|t| {
+            TicketSummary::new(
+                ctx.lang,
+                &prefix,
+                t,
+                book.get(&t.plan_id).map(|p| &**p),
+                now,
+            )
+        })
         .collect();
     let recent = if !filtered && page == 1 {
         rows.iter().take(3).cloned().collect()
