@@ -17,6 +17,8 @@ pub struct UserRow {
     pub active: bool,
     pub session_epoch: i32,
     pub created_at: DateTime<Utc>,
+    /// Columns this customer hid in their ticket list (read with the user on every request).
+    pub hidden_ticket_columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -84,6 +86,54 @@ pub fn memberships_of(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<
             plan_name,
         })
         .collect())
+}
+
+/// A user with their organizations (by name; none for staff), in one statement: every
+/// logged-in request reads this.
+pub fn user_with_memberships(
+    conn: &mut PgConnection,
+    id: i64,
+) -> QueryResult<Option<(UserRow, Vec<MembershipInfo>)>> {
+    type Membership = (i64, String, String, i64, String, String);
+    let rows: Vec<(UserRow, Option<Membership>)> = users::table
+        .left_join(memberships::table.inner_join(organizations::table.inner_join(plans::table)))
+        .filter(users::id.eq(id))
+        .order(organizations::name.asc())
+        .select((
+            UserRow::as_select(),
+            (
+                organizations::id,
+                organizations::key,
+                organizations::name,
+                organizations::plan_id,
+                memberships::role,
+                plans::name,
+            )
+                .nullable(),
+        ))
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((user, first)) = rows.next() else {
+        return Ok(None);
+    };
+    if user.staff_role.is_some() {
+        return Ok(Some((user, Vec::new())));
+    }
+    let memberships = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, m)| m))
+        .map(|(id, key, name, plan_id, role, plan_name)| MembershipInfo {
+            org: OrgRow {
+                id,
+                key,
+                name,
+                plan_id,
+            },
+            role,
+            plan_name,
+        })
+        .collect();
+    Ok(Some((user, memberships)))
 }
 
 pub fn org_by_key(conn: &mut PgConnection, key: &str) -> QueryResult<Option<OrgRow>> {

@@ -313,18 +313,55 @@ pub fn attachment_data(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<u8>>
         .first(conn)
 }
 
-pub fn user_names(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
-    users::table
-        .filter(users::id.eq_any(ids))
-        .select((users::id, users::name))
-        .load(conn)
+/// Who a ticket page names besides the ticket itself.
+#[derive(Debug, Clone)]
+pub struct TicketPeople {
+    pub organization: String,
+    pub requester: String,
+    pub requester_email: String,
+    pub assignee: Option<String>,
 }
 
-pub fn organization_name(conn: &mut PgConnection, org_id: i64) -> QueryResult<String> {
-    organizations::table
-        .find(org_id)
-        .select(organizations::name)
-        .first(conn)
+/// A ticket with its organization's name, its requester and its assignee, in one statement.
+pub fn ticket_with_people(
+    conn: &mut PgConnection,
+    number: i64,
+) -> QueryResult<Option<(TicketRow, TicketPeople)>> {
+    let assignees = diesel::alias!(users as assignees);
+    tickets::table
+        .find(number)
+        .inner_join(organizations::table)
+        .inner_join(users::table.on(users::id.eq(tickets::requester_id)))
+        .left_join(
+            assignees.on(assignees
+                .field(users::id)
+                .nullable()
+                .eq(tickets::assignee_id)),
+        )
+        .select((
+            TicketRow::as_select(),
+            organizations::name,
+            users::name,
+            users::email,
+            assignees.field(users::name).nullable(),
+        ))
+        .first::<(TicketRow, String, String, String, Option<String>)>(conn)
+        .optional()
+        .map(|found| {
+            found.map(
+                |(ticket, organization, requester, requester_email, assignee)| {
+                    (
+                        ticket,
+                        TicketPeople {
+                            organization,
+                            requester,
+                            requester_email,
+                            assignee,
+                        },
+                    )
+                },
+            )
+        })
 }
 
 /// Filters of a ticket list.
@@ -392,13 +429,6 @@ pub(crate) fn like_pattern(text: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_");
     format!("%{escaped}%")
-}
-
-pub fn hidden_columns(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<String>> {
-    users::table
-        .find(user_id)
-        .select(users::hidden_ticket_columns)
-        .first(conn)
 }
 
 pub fn set_hidden_columns(

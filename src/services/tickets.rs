@@ -466,9 +466,7 @@ pub struct TicketPage {
     pub ticket: TicketRow,
     /// The plan the ticket was opened under, with its calendar.
     pub plan_view: super::plans::PlanView,
-    pub requester: String,
-    pub assignee: Option<String>,
-    pub organization: String,
+    pub people: q::TicketPeople,
     pub messages: Vec<MessageRow>,
     pub attachments: Vec<AttachmentMeta>,
     pub events: Vec<EventRow>,
@@ -481,19 +479,12 @@ pub fn page(
     number: i64,
     plans: &super::plans::PlanCache,
 ) -> Result<TicketPage, ServiceError> {
-    let ticket = q::ticket(conn, number)?
-        .filter(|t| viewer.sees(t))
+    let (ticket, people) = q::ticket_with_people(conn, number)?
+        .filter(|(t, _)| viewer.sees(t))
         .ok_or(ServiceError::NotFound)?;
     let staff = viewer.is_staff();
-    let ids: Vec<i64> = std::iter::once(ticket.requester_id)
-        .chain(ticket.assignee_id)
-        .collect();
-    let names = q::user_names(conn, &ids)?;
-    let name_of = |id: i64| names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone());
     Ok(TicketPage {
-        requester: name_of(ticket.requester_id).unwrap_or_default(),
-        assignee: ticket.assignee_id.and_then(name_of),
-        organization: q::organization_name(conn, ticket.organization_id)?,
+        people,
         plan_view: plans.load(conn, ticket.plan_id)?,
         messages: q::messages_of(conn, number, staff)?,
         attachments: q::attachments_of(conn, number, staff)?,

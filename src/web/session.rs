@@ -125,15 +125,7 @@ async fn load(req: HttpRequest) -> Result<CurrentUser, AppError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("no app state"))?;
     let loaded = with_db(&state.pool, move |conn| {
-        let Some(user) = q::user_by_id(conn, user_id)? else {
-            return Ok(None);
-        };
-        let memberships = if user.staff_role.is_none() {
-            q::memberships_of(conn, user.id)?
-        } else {
-            Vec::new()
-        };
-        Ok(Some((user, memberships)))
+        Ok(q::user_with_memberships(conn, user_id)?)
     })
     .await?;
     let Some((user, memberships)) =

@@ -280,8 +280,8 @@ impl TicketView {
             }
         }
         let names: Vec<(i64, String)> =
-            std::iter::once((p.ticket.requester_id, p.requester.clone()))
-                .chain(p.ticket.assignee_id.zip(p.assignee.clone()))
+            std::iter::once((p.ticket.requester_id, p.people.requester.clone()))
+                .chain(p.ticket.assignee_id.zip(p.people.assignee.clone()))
                 .collect();
         let events = p
             .events
@@ -315,9 +315,9 @@ impl TicketView {
             auto_close_at,
             version: p.ticket.version,
             files: p.attachments.iter().map(file_view).collect(),
-            requester: p.requester,
-            assignee: p.assignee,
-            organization: p.organization,
+            requester: p.people.requester,
+            assignee: p.people.assignee,
+            organization: p.people.organization,
             plan: p.plan_view.row.name.clone(),
             days,
             events,

@@ -60,11 +60,10 @@ async fn page(
         user_id: s.me.user.id,
     };
     let plan_cache = state.plans.clone();
-    let (p, email, others, agents) = with_db(&state.pool, move |conn| {
+    let (p, others, agents) = with_db(&state.pool, move |conn| {
         let p = svc::page(conn, viewer, number, &plan_cache)?;
-        let email = queue::requester_email(conn, p.ticket.requester_id)?;
         let others = queue::other_open(conn, p.ticket.organization_id, number)?;
-        Ok((p, email, others, queue::agents(conn)?))
+        Ok((p, others, queue::agents(conn)?))
     })
     .await?;
     let now = Utc::now();
@@ -82,8 +81,8 @@ async fn page(
                 .iter()
                 .map(|t| TicketSummary::new(ctx.lang, prefix, t, None, now))
                 .collect(),
+            requester_email: p.people.requester_email.clone(),
             t: TicketView::new(ctx.lang, prefix, state.settings.auto_close_hours, p, now),
-            requester_email: email,
             agents,
             assignee_id,
             priorities: priorities(),
@@ -119,7 +118,7 @@ pub async fn show(
                 .rev()
                 .find(|e| e.kind == "accepted")
                 .and_then(|e| e.actor_name.clone())
-                .or(page.assignee))
+                .or(page.people.assignee))
         })
         .await?;
         Some(ctx.lang.t_args(

@@ -169,12 +169,13 @@ pub async fn list(
         ..Default::default()
     };
     let filtered = status.is_some() || priority.is_some() || category.is_some() || text.is_some();
-    let (user, org_id, role, user_id) = (c.me.user.clone(), c.org.org.id, c.role, c.me.user.id);
+    let (user, org_id, role) = (c.me.user.clone(), c.org.org.id, c.role);
+    let hidden = c.me.user.hidden_ticket_columns.clone();
     let plan_cache = state.plans.clone();
-    let (mut rows, hidden, book) = with_db(&state.pool, move |conn| {
+    let (mut rows, book) = with_db(&state.pool, move |conn| {
         let rows = svc::list_for_customer(conn, &user, org_id, role, filter)?;
         let book = plan_cache.book(conn, rows.iter().map(|t| t.plan_id))?;
-        Ok((rows, q::hidden_columns(conn, user_id)?, book))
+        Ok((rows, book))
     })
     .await?;
     let has_next = rows.len() as i64 > page_size;
