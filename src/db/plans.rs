@@ -98,6 +98,14 @@ pub fn plan(conn: &mut PgConnection, id: i64) -> QueryResult<PlanRow> {
         .first(conn)
 }
 
+/// The plan book's version: it moves on with every write to plans, their terms or calendars
+/// (triggers, migration 12).
+pub fn book_version(conn: &mut PgConnection) -> QueryResult<i64> {
+    super::schema::plan_book::table
+        .select(super::schema::plan_book::version)
+        .first(conn)
+}
+
 pub fn plans_by_ids(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<PlanRow>> {
     plans::table
         .filter(plans::id.eq_any(ids))

@@ -210,6 +210,13 @@ diesel::joinable!(ticket_events -> tickets (ticket_number));
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(memberships -> users (user_id));
 
+diesel::table! {
+    /// One row (migration 12); `version` is not really a key.
+    plan_book (version) {
+        version -> Int8,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     plans,
     users,

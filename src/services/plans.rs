@@ -57,63 +57,57 @@ pub fn load(conn: &mut PgConnection, plan_id: i64) -> Result<PlanView, ServiceEr
         .ok_or(ServiceError::NotFound)
 }
 
-/// Plans as pages show them, kept for a few seconds: they change rarely, and pages
-/// that list tickets would otherwise read them on every request. Checks that decide
-/// something (quota at creation) read fresh data, never this cache.
+/// Plans with their terms and calendars, kept in memory and checked against the plan book's
+/// version (migration 12), which every write to plans, terms or calendars moves on.
+///
+/// - Pages use [`PlanCache::book`]: the version is read at most every [`PlanCache::TTL`], so
+///   another process's admin edit shows within that. Pages that list tickets would otherwise
+///   read plans on every request.
+/// - Writes use [`PlanCache::current`]: one read of the version, and the cached plan only if
+///   nothing changed (the response and resolution targets a write sets are never stale).
+///   Reading the plan itself took five statements on every reply.
+///
+/// Checks that decide something else (quota at creation) read their own data.
 #[derive(Clone, Default)]
 pub struct PlanCache(std::sync::Arc<std::sync::Mutex<CachedPlans>>);
 
 #[derive(Default)]
 struct CachedPlans {
-    loaded_at: Option<std::time::Instant>,
+    /// When the version was last read.
+    checked_at: Option<std::time::Instant>,
+    /// The version every cached plan is at least as new as.
+    version: Option<i64>,
     plans: std::collections::HashMap<i64, std::sync::Arc<PlanView>>,
 }
+
+type Book = std::collections::HashMap<i64, std::sync::Arc<PlanView>>;
 
 impl PlanCache {
     /// How stale a page's plan data may be (another process's admin edit shows within this).
     pub const TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
+    /// The plans of `plan_ids` for a page: possibly up to [`Self::TTL`] old.
     pub fn book(
         &self,
         conn: &mut PgConnection,
         plan_ids: impl IntoIterator<Item = i64>,
-    ) -> Result<std::collections::HashMap<i64, std::sync::Arc<PlanView>>, ServiceError> {
-        let mut ids: Vec<i64> = plan_ids.into_iter().collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let missing: Vec<i64> = {
-            let mut cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            if cached.loaded_at.is_none_or(|t| t.elapsed() > Self::TTL) {
-                cached.plans.clear();
-                cached.loaded_at = Some(std::time::Instant::now());
-            }
-            ids.iter()
-                .copied()
-                .filter(|id| !cached.plans.contains_key(id))
-                .collect()
-        };
-        if !missing.is_empty() {
-            let loaded = book(conn, missing)?;
-            self.0
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .plans
-                .extend(
-                    loaded
-                        .into_iter()
-                        .map(|(id, p)| (id, std::sync::Arc::new(p))),
-                );
-        }
-        let cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(ids
-            .iter()
-            .filter_map(|id| {
-                cached
-                    .plans
-                    .get(id)
-                    .map(|p| (*id, std::sync::Arc::clone(p)))
-            })
-            .collect())
+    ) -> Result<Book, ServiceError> {
+        let check = self
+            .lock()
+            .checked_at
+            .is_none_or(|t| t.elapsed() > Self::TTL);
+        self.get(conn, plan_ids, check)
+    }
+
+    /// A plan as it is now, for a write.
+    pub fn current(
+        &self,
+        conn: &mut PgConnection,
+        plan_id: i64,
+    ) -> Result<std::sync::Arc<PlanView>, ServiceError> {
+        self.get(conn, [plan_id], true)?
+            .remove(&plan_id)
+            .ok_or(ServiceError::NotFound)
     }
 
     pub fn load(&self, conn: &mut PgConnection, plan_id: i64) -> Result<PlanView, ServiceError> {
@@ -125,7 +119,74 @@ impl PlanCache {
 
     /// Forget everything (after an admin changed plans or calendars in this process).
     pub fn clear(&self) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).loaded_at = None;
+        let mut cached = self.lock();
+        cached.checked_at = None;
+        cached.version = None;
+        cached.plans.clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CachedPlans> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(
+        &self,
+        conn: &mut PgConnection,
+        plan_ids: impl IntoIterator<Item = i64>,
+        check_version: bool,
+    ) -> Result<Book, ServiceError> {
+        let mut ids: Vec<i64> = plan_ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let from_cache = |cached: &CachedPlans| -> Book {
+            ids.iter()
+                .filter_map(|id| {
+                    cached
+                        .plans
+                        .get(id)
+                        .map(|p| (*id, std::sync::Arc::clone(p)))
+                })
+                .collect()
+        };
+        if !check_version {
+            let cached = self.lock();
+            let found = from_cache(&cached);
+            if found.len() == ids.len() {
+                return Ok(found);
+            }
+        }
+        // Read before the plans: plans loaded after it are at least as new as this version.
+        let version = q::book_version(conn)?;
+        let (mut found, missing) = {
+            let mut cached = self.lock();
+            if cached.version != Some(version) {
+                cached.plans.clear();
+                cached.version = Some(version);
+            }
+            cached.checked_at = Some(std::time::Instant::now());
+            let found = from_cache(&cached);
+            let missing: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| !found.contains_key(id))
+                .collect();
+            (found, missing)
+        };
+        if !missing.is_empty() {
+            let loaded: Book = book(conn, missing)?
+                .into_iter()
+                .map(|(id, p)| (id, std::sync::Arc::new(p)))
+                .collect();
+            let mut cached = self.lock();
+            // Kept only if no other request has seen a newer version meanwhile.
+            if cached.version == Some(version) {
+                cached
+                    .plans
+                    .extend(loaded.iter().map(|(id, p)| (*id, std::sync::Arc::clone(p))));
+            }
+            found.extend(loaded);
+        }
+        Ok(found)
     }
 }
 

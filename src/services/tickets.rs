@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use super::plans::PlanCache;
 use super::{FieldProblem, ServiceError};
 use crate::db::accounts::UserRow;
 use crate::db::schema::tickets;
@@ -135,8 +136,10 @@ pub enum Quota {
 }
 
 /// Opens a ticket for `requester` in `org_id` under the organization's current plan.
+#[allow(clippy::too_many_arguments)] // the connection and the plan cache travel together
 pub fn create(
     conn: &mut PgConnection,
+    plans: &PlanCache,
     org_id: i64,
     requester: i64,
     t: &ValidTicket,
@@ -150,7 +153,7 @@ pub fn create(
             Quota::Exempt => crate::db::plans::organization_plan(conn, org_id)?,
         };
         let transition = ticket::create(t.priority, t.category);
-        let plan = super::plans::load(conn, plan_id)?;
+        let plan = plans.current(conn, plan_id)?;
         let resolution = sla::ResolutionClock::start(
             plan.terms
                 .terms(t.priority)
@@ -221,18 +224,30 @@ pub struct Message<'a> {
 /// state machine (refusal → 409), then writes the ticket, the message and the events.
 pub fn act(
     conn: &mut PgConnection,
+    plans: &PlanCache,
     viewer: Viewer,
     number: i64,
     action: Action,
     message: Option<Message>,
     now: DateTime<Utc>,
 ) -> Result<Transition, ServiceError> {
-    act_guarded(conn, viewer, number, action, message, now, |_| Ok(()))
+    act_guarded(
+        conn,
+        plans,
+        viewer,
+        number,
+        action,
+        message,
+        now,
+        |_| Ok(()),
+    )
 }
 
 /// Like [`act`], with `guard` looking at the locked ticket first (e.g. the stale-reply check).
+#[allow(clippy::too_many_arguments)] // the connection and the plan cache travel together
 pub fn act_guarded(
     conn: &mut PgConnection,
+    plans: &PlanCache,
     viewer: Viewer,
     number: i64,
     action: Action,
@@ -249,7 +264,7 @@ pub fn act_guarded(
         let transition = ticket::apply(&state, viewer.actor(), action)
             .map_err(|r| ServiceError::Conflict(r.key()))?;
         let customer_message = matches!(action, Action::CustomerReply);
-        write_ticket(conn, &row, &transition, customer_message, now)?;
+        write_ticket(conn, plans, &row, &transition, customer_message, now)?;
         if let Some(m) = message {
             let kind = if matches!(action, Action::AgentNote) {
                 "note"
@@ -331,13 +346,14 @@ pub fn clock_of(row: &TicketRow) -> sla::ResponseClock {
 
 fn write_ticket(
     conn: &mut PgConnection,
+    plans: &PlanCache,
     row: &TicketRow,
     t: &Transition,
     customer_message: bool,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     // The response clock follows the state machine, with the plan's target for the (new) priority.
-    let plan = super::plans::load(conn, row.plan_id)?;
+    let plan = plans.current(conn, row.plan_id)?;
     let target = plan
         .terms
         .terms(t.priority)
@@ -527,8 +543,10 @@ pub fn attachment(
 /// A public reply or internal note from support. With `version` (the ticket version the
 /// form was drafted on), a public reply older than the customer's latest message is not
 /// sent: [`ServiceError::Stale`].
+#[allow(clippy::too_many_arguments)] // the connection and the plan cache travel together
 pub fn support_message(
     conn: &mut PgConnection,
+    plans: &PlanCache,
     staff_id: i64,
     number: i64,
     internal: bool,
@@ -547,6 +565,7 @@ pub fn support_message(
     };
     act_guarded(
         conn,
+        plans,
         Viewer::Staff { user_id: staff_id },
         number,
         action,
@@ -559,6 +578,7 @@ pub fn support_message(
 /// Assigns the ticket to an active staff member, or unassigns it (`None`).
 pub fn assign(
     conn: &mut PgConnection,
+    plans: &PlanCache,
     staff_id: i64,
     number: i64,
     agent: Option<i64>,
@@ -574,6 +594,7 @@ pub fn assign(
     }
     act(
         conn,
+        plans,
         Viewer::Staff { user_id: staff_id },
         number,
         Action::Assign(agent),

@@ -1913,3 +1913,49 @@ async fn renaming_the_default_plan_key_does_not_break_signup() {
     assert_see_other(&b.signup("acme", "owner@acme.test", PW).await, "/tickets");
     assert_eq!(count(&app, "organizations"), 1);
 }
+
+/// The plan cache checks the plan book's version: a write in this process sees a plan changed
+/// by anyone (here plain SQL, as another process would), while a page within the TTL may keep
+/// the plan it has.
+#[actix_web::test]
+async fn writes_read_plans_as_they_are_now_even_when_cached() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.conn();
+    let plan_id = sql_i64(&app, "SELECT id FROM plans WHERE key = 'basic'");
+    let cache = plan_svc::PlanCache::default();
+    let minutes = |p: &plan_svc::PlanView| p.terms.terms(Priority::Normal).response_minutes;
+    let before = minutes(&cache.current(&mut conn, plan_id).unwrap()).unwrap();
+    assert_eq!(
+        minutes(&cache.load(&mut conn, plan_id).unwrap()),
+        Some(before)
+    );
+
+    execute(
+        &mut app.conn(),
+        &format!(
+            "UPDATE plan_priorities SET response_minutes = response_minutes + 7 \
+             WHERE plan_id = {plan_id} AND priority = 'normal'"
+        ),
+    );
+    // A page within the TTL: the cached plan.
+    assert_eq!(
+        minutes(&cache.load(&mut conn, plan_id).unwrap()),
+        Some(before)
+    );
+    // A write: the plan as it is now, and pages get it from then on.
+    assert_eq!(
+        minutes(&cache.current(&mut conn, plan_id).unwrap()),
+        Some(before + 7)
+    );
+    assert_eq!(
+        minutes(&cache.load(&mut conn, plan_id).unwrap()),
+        Some(before + 7)
+    );
+    // A calendar change moves the version too.
+    let version = sql_i64(&app, "SELECT version FROM plan_book");
+    execute(
+        &mut app.conn(),
+        "UPDATE calendar_holidays SET name = name || ' ' WHERE false",
+    );
+    assert!(sql_i64(&app, "SELECT version FROM plan_book") > version);
+}

@@ -7,6 +7,7 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use supportdesk::domain::content::{MessageBody, Subject};
 use supportdesk::domain::ticket::{Category, Priority};
 use supportdesk::jobs::{self, LockWait};
+use supportdesk::services::plans::PlanCache;
 use supportdesk::services::tickets::{self as svc, Quota, ValidTicket};
 
 use crate::harness::{Browser, TestApp, test_settings};
@@ -81,6 +82,7 @@ fn ticket_at(app: &TestApp, org: &str, email: &str, priority: Priority, at: Date
     };
     svc::create(
         &mut app.conn(),
+        &PlanCache::default(),
         org_id,
         user_id,
         &t,

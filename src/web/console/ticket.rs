@@ -169,8 +169,18 @@ pub async fn accept(
     let viewer = Viewer::Staff {
         user_id: s.me.user.id,
     };
+    let plans = state.plans.clone();
     let result = with_db(&state.pool, move |conn| {
-        Ok(svc::act(conn, viewer, number, Action::Accept, None, Utc::now()).map(|_| ()))
+        Ok(svc::act(
+            conn,
+            &plans,
+            viewer,
+            number,
+            Action::Accept,
+            None,
+            Utc::now(),
+        )
+        .map(|_| ()))
     })
     .await?;
     match result {
@@ -235,9 +245,11 @@ pub async fn message(
         }
     };
     let (staff_id, files, had_files) = (s.me.user.id, form.files, form.had_files);
+    let plans = state.plans.clone();
     let result = with_db(&state.pool, move |conn| {
         Ok(svc::support_message(
             conn,
+            &plans,
             staff_id,
             number,
             internal,
@@ -269,8 +281,9 @@ async fn act(
     let viewer = Viewer::Staff {
         user_id: s.me.user.id,
     };
+    let plans = state.plans.clone();
     let result = with_db(&state.pool, move |conn| {
-        Ok(svc::act(conn, viewer, number, action, None, Utc::now()).map(|_| ()))
+        Ok(svc::act(conn, &plans, viewer, number, action, None, Utc::now()).map(|_| ()))
     })
     .await?;
     run(state, s, ctx, number, FormState::default(), result).await
@@ -308,8 +321,9 @@ pub async fn assign(
         ),
     };
     let staff_id = s.me.user.id;
+    let plans = state.plans.clone();
     let result = with_db(&state.pool, move |conn| {
-        Ok(svc::assign(conn, staff_id, number, agent, Utc::now()).map(|_| ()))
+        Ok(svc::assign(conn, &plans, staff_id, number, agent, Utc::now()).map(|_| ()))
     })
     .await?;
     run(&state, &s, ctx, number, FormState::default(), result).await

@@ -215,9 +215,11 @@ pub async fn request_custom(
         body,
     };
     let (org_id, requester) = (c.org.org.id, c.me.user.id);
+    let plans = state.plans.clone();
     let number = with_db(&state.pool, move |conn| {
         Ok(svc::create(
             conn,
+            &plans,
             org_id,
             requester,
             &ticket,

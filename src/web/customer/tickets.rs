@@ -387,9 +387,11 @@ pub async fn create(
         }
     };
     let (org_id, requester, files) = (c.org.org.id, c.me.user.id, form.files);
+    let plans = state.plans.clone();
     let result = with_db(&state.pool, move |conn| {
         Ok(svc::create(
             conn,
+            &plans,
             org_id,
             requester,
             &valid,
@@ -501,9 +503,11 @@ pub async fn reply(
     };
     let viewer = viewer(&c);
     let files = form.files;
+    let plans = state.plans.clone();
     let result = with_db(&state.pool, move |conn| {
         Ok(svc::act(
             conn,
+            &plans,
             viewer,
             number,
             Action::CustomerReply,
@@ -565,9 +569,11 @@ pub async fn close(
 ) -> Result<HttpResponse, AppError> {
     let number = number_of(&path)?;
     let viewer = viewer(&c);
+    let plans = state.plans.clone();
     let result = with_db(&state.pool, move |conn| {
         Ok(svc::act(
             conn,
+            &plans,
             viewer,
             number,
             Action::CustomerClose,
