@@ -27,6 +27,22 @@ fn exec(app: &TestApp, sql: &str) {
     execute(&mut app.conn(), sql);
 }
 
+/// `times` copies of ticket `n` (every column but its number), straight into the table.
+fn copy_ticket(app: &TestApp, n: i64, times: u32) {
+    exec(
+        app,
+        &format!(
+            "DO $$ DECLARE cols text; BEGIN \
+               SELECT string_agg(quote_ident(column_name), ',') INTO cols \
+               FROM information_schema.columns \
+               WHERE table_name = 'tickets' AND column_name <> 'number' AND is_generated = 'NEVER'; \
+               EXECUTE format('INSERT INTO tickets (%s) SELECT %s FROM tickets, \
+                 generate_series(1, {times}) WHERE number = {n}', cols, cols); \
+             END $$"
+        ),
+    );
+}
+
 /// The session's CSRF token (any page with a form carries it).
 async fn token(b: &Browser) -> String {
     b.get("/profile").await.csrf()
@@ -1593,19 +1609,8 @@ async fn badges_stop_counting_at_the_cap_and_say_99_plus() {
     let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
     let (amir, _) = agent(&app, "amir@support.example").await;
     let n = quick(&ana, "Many like me").await;
-    // 120 more open, unassigned copies of it, straight into the table.
-    exec(
-        &app,
-        &format!(
-            "DO $$ DECLARE cols text; BEGIN \
-               SELECT string_agg(quote_ident(column_name), ',') INTO cols \
-               FROM information_schema.columns \
-               WHERE table_name = 'tickets' AND column_name <> 'number' AND is_generated = 'NEVER'; \
-               EXECUTE format('INSERT INTO tickets (%s) SELECT %s FROM tickets, \
-                 generate_series(1, 120) WHERE number = {n}', cols, cols); \
-             END $$"
-        ),
-    );
+    // 120 more open, unassigned copies of it.
+    copy_ticket(&app, n, 120);
     let page = amir.get("/console?view=open").await;
     assert_eq!(badge_text(&page.body, "unassigned").as_deref(), Some("99+"));
     assert_eq!(badge_text(&page.body, "open").as_deref(), Some("99+"));
@@ -1627,18 +1632,7 @@ async fn the_queue_keeps_one_plan_per_connection() {
     let (_amir, amir_id) = agent(&app, "amir@support.example").await;
     let n = quick(&ana, "Many like me").await;
     // 3,000 more open copies and 3,000 closed ones, so the plans' costs are those of a real queue.
-    exec(
-        &app,
-        &format!(
-            "DO $$ DECLARE cols text; BEGIN \
-               SELECT string_agg(quote_ident(column_name), ',') INTO cols \
-               FROM information_schema.columns \
-               WHERE table_name = 'tickets' AND column_name <> 'number' AND is_generated = 'NEVER'; \
-               EXECUTE format('INSERT INTO tickets (%s) SELECT %s FROM tickets, \
-                 generate_series(1, 6000) WHERE number = {n}', cols, cols); \
-             END $$"
-        ),
-    );
+    copy_ticket(&app, n, 6000);
     exec(
         &app,
         "UPDATE tickets SET status = 'closed', closed_at = now(), close_reason = 'resolved' \
