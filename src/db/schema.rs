@@ -233,4 +233,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     plan_priorities,
     organization_plan_changes,
     response_times,
+    plan_book,
 );

@@ -126,10 +126,19 @@ pub fn insert_ticket(conn: &mut PgConnection, t: &NewTicket) -> QueryResult<i64>
 }
 
 /// The ticket, locked for the rest of the transaction: changes to one ticket happen one at a time.
-pub fn ticket_for_update(conn: &mut PgConnection, number: i64) -> QueryResult<Option<TicketRow>> {
+/// The ticket, locked for the rest of the transaction, with the plan book's version read in
+/// the same statement (a write checks its cached plan against it: one round trip less).
+pub fn ticket_for_update(
+    conn: &mut PgConnection,
+    number: i64,
+) -> QueryResult<Option<(TicketRow, i64)>> {
+    let book_version = super::schema::plan_book::table
+        .select(super::schema::plan_book::version)
+        .single_value()
+        .assume_not_null();
     tickets::table
         .find(number)
-        .select(TicketRow::as_select())
+        .select((TicketRow::as_select(), book_version))
         .for_update()
         .first(conn)
         .optional()

@@ -96,7 +96,12 @@ impl PlanCache {
             .lock()
             .checked_at
             .is_none_or(|t| t.elapsed() > Self::TTL);
-        self.get(conn, plan_ids, check)
+        let version = if check {
+            Some(q::book_version(conn)?)
+        } else {
+            None
+        };
+        self.get(conn, plan_ids, version)
     }
 
     /// A plan as it is now, for a write.
@@ -105,7 +110,19 @@ impl PlanCache {
         conn: &mut PgConnection,
         plan_id: i64,
     ) -> Result<std::sync::Arc<PlanView>, ServiceError> {
-        self.get(conn, [plan_id], true)?
+        let version = q::book_version(conn)?;
+        self.at_version(conn, plan_id, version)
+    }
+
+    /// A plan as of plan book `version`, which the caller has just read (see
+    /// `db::tickets::ticket_for_update`).
+    pub fn at_version(
+        &self,
+        conn: &mut PgConnection,
+        plan_id: i64,
+        version: i64,
+    ) -> Result<std::sync::Arc<PlanView>, ServiceError> {
+        self.get(conn, [plan_id], Some(version))?
             .remove(&plan_id)
             .ok_or(ServiceError::NotFound)
     }
@@ -133,7 +150,7 @@ impl PlanCache {
         &self,
         conn: &mut PgConnection,
         plan_ids: impl IntoIterator<Item = i64>,
-        check_version: bool,
+        checked_version: Option<i64>,
     ) -> Result<Book, ServiceError> {
         let mut ids: Vec<i64> = plan_ids.into_iter().collect();
         ids.sort_unstable();
@@ -148,7 +165,7 @@ impl PlanCache {
                 })
                 .collect()
         };
-        if !check_version {
+        if checked_version.is_none() {
             let cached = self.lock();
             let found = from_cache(&cached);
             if found.len() == ids.len() {
@@ -156,7 +173,10 @@ impl PlanCache {
             }
         }
         // Read before the plans: plans loaded after it are at least as new as this version.
-        let version = q::book_version(conn)?;
+        let version = match checked_version {
+            Some(v) => v,
+            None => q::book_version(conn)?,
+        };
         let (mut found, missing) = {
             let mut cached = self.lock();
             if cached.version != Some(version) {

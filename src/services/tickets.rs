@@ -255,15 +255,16 @@ pub fn act_guarded(
     guard: impl FnOnce(&TicketRow) -> Result<(), ServiceError>,
 ) -> Result<Transition, ServiceError> {
     conn.transaction(|conn| {
-        let row = q::ticket_for_update(conn, number)?
-            .filter(|t| viewer.sees(t))
+        let (row, book_version) = q::ticket_for_update(conn, number)?
+            .filter(|(t, _)| viewer.sees(t))
             .ok_or(ServiceError::NotFound)?;
+        let plan = plans.at_version(conn, row.plan_id, book_version)?;
         guard(&row)?;
         let state = state_of(&row)?;
         let transition = ticket::apply(&state, viewer.actor(), action)
             .map_err(|r| ServiceError::Conflict(r.key()))?;
         let customer_message = matches!(action, Action::CustomerReply);
-        write_ticket(conn, plans, &row, &transition, customer_message, now)?;
+        write_ticket(conn, &plan, &row, &transition, customer_message, now)?;
         if let Some(m) = message {
             let kind = if matches!(action, Action::AgentNote) {
                 "note"
@@ -347,14 +348,13 @@ pub fn clock_of(row: &TicketRow) -> sla::ResponseClock {
 
 fn write_ticket(
     conn: &mut PgConnection,
-    plans: &PlanCache,
+    plan: &super::plans::PlanView,
     row: &TicketRow,
     t: &Transition,
     customer_message: bool,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     // The response clock follows the state machine, with the plan's target for the (new) priority.
-    let plan = plans.current(conn, row.plan_id)?;
     let target = plan
         .terms
         .terms(t.priority)

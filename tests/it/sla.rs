@@ -10,7 +10,7 @@ use supportdesk::jobs::{self, LockWait};
 use supportdesk::services::plans::PlanCache;
 use supportdesk::services::tickets::{self as svc, Quota, ValidTicket};
 
-use crate::harness::{Browser, TestApp, test_settings};
+use crate::harness::{Browser, TestApp, execute, test_settings};
 
 const PW: &str = "password-123";
 
@@ -392,6 +392,36 @@ async fn a_priority_change_recomputes_from_the_same_start_unless_breached() {
             "SELECT count(*) AS n FROM tickets WHERE priority = 'critical'"
         ),
         0
+    );
+}
+
+/// A write sets its clock from the plan as it is at that moment, even when the server holds
+/// the plan in its cache and the change came from elsewhere (here plain SQL, as another
+/// process or an admin on another server would).
+#[tokio::test]
+async fn a_plan_changed_elsewhere_sets_the_next_writes_clock() {
+    let (app, _customer, agent) = setup("large").await;
+    let start = now() - Duration::minutes(40);
+    let n = ticket_at(&app, "acme", "ana@acme.example", Priority::Normal, start);
+    // The server reads and caches the plan: a page and a write.
+    assert_eq!(
+        agent.get(&format!("/console/tickets/{n}")).await.status,
+        200
+    );
+    assert_eq!(console_post(&agent, n, "accept", &[]).await, 303);
+    execute(
+        &mut app.conn(),
+        "UPDATE plan_priorities SET response_minutes = 180 \
+         WHERE plan_id = (SELECT id FROM plans WHERE key = 'large') AND priority = 'urgent'",
+    );
+    assert_eq!(
+        console_post(&agent, n, "priority", &[("priority", "urgent")]).await,
+        303
+    );
+    assert_eq!(
+        due_of(&app, n),
+        Some(start + Duration::hours(3)),
+        "urgent on Large, changed from 2 to 3 hours"
     );
 }
 
