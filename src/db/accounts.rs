@@ -71,24 +71,7 @@ pub fn insert_user(conn: &mut PgConnection, user: &NewUser) -> QueryResult<i64> 
         .get_result(conn)
 }
 
-pub fn memberships_of(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<MembershipInfo>> {
-    let rows: Vec<(OrgRow, String, String)> = memberships::table
-        .inner_join(organizations::table.inner_join(plans::table))
-        .filter(memberships::user_id.eq(user_id))
-        .order(organizations::name.asc())
-        .select((OrgRow::as_select(), memberships::role, plans::name))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(org, role, plan_name)| MembershipInfo {
-            org,
-            role,
-            plan_name,
-        })
-        .collect())
-}
-
-/// A user with their organizations (by name; none for staff), in one statement: every
+/// A user with the organizations they belong to (by name), in one statement: every
 /// logged-in request reads this.
 pub fn user_with_memberships(
     conn: &mut PgConnection,
@@ -116,9 +99,6 @@ pub fn user_with_memberships(
     let Some((user, first)) = rows.next() else {
         return Ok(None);
     };
-    if user.staff_role.is_some() {
-        return Ok(Some((user, Vec::new())));
-    }
     let memberships = first
         .into_iter()
         .chain(rows.filter_map(|(_, m)| m))

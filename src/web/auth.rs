@@ -158,7 +158,9 @@ pub async fn login(
             let first_org = if user.staff_role.is_none() {
                 let uid = user.id;
                 with_db(&state.pool, move |conn| {
-                    Ok(crate::db::accounts::memberships_of(conn, uid)?)
+                    Ok(crate::db::accounts::user_with_memberships(conn, uid)?
+                        .map(|(_, memberships)| memberships)
+                        .unwrap_or_default())
                 })
                 .await?
                 .first()

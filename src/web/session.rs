@@ -127,7 +127,16 @@ async fn load(req: HttpRequest) -> Result<CurrentUser, AppError> {
     let loaded = with_db(&state.pool, move |conn| {
         Ok(q::user_with_memberships(conn, user_id)?)
     })
-    .await?;
+    .await?
+    // Staff work in the console, never in an organization.
+    .map(|(user, memberships)| {
+        let memberships = if user.staff_role.is_none() {
+            memberships
+        } else {
+            Vec::new()
+        };
+        (user, memberships)
+    });
     let Some((user, memberships)) =
         loaded.filter(|(u, _)| u.active && Some(u.session_epoch) == epoch)
     else {
