@@ -102,3 +102,19 @@ impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Paged<Q> {
 }
 
 impl<Q> RunQueryDsl<PgConnection> for Paged<Q> {}
+
+/// For a statement written by hand (its own `QueryFragment`): Diesel keys its prepared
+/// statement cache on the SQL text, which for these statements never changes, and it can
+/// run the statement. Used where Diesel's own builders would not prepare the statement
+/// (an `UPDATE`, raw SQL) or would bind what must be a literal.
+macro_rules! prepared_by_text {
+    ($statement:ty) => {
+        impl diesel::query_builder::QueryId for $statement {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+
+        impl diesel::RunQueryDsl<diesel::PgConnection> for $statement {}
+    };
+}
+pub(crate) use prepared_by_text;

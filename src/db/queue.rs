@@ -279,11 +279,7 @@ struct CountsQuery {
     now: DateTime<Utc>,
 }
 
-impl diesel::query_builder::QueryId for CountsQuery {
-    type QueryId = ();
-    // Cached by its SQL text, which never changes.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+super::literal::prepared_by_text!(CountsQuery);
 
 impl diesel::query_builder::Query for CountsQuery {
     type SqlType = diesel::sql_types::Untyped;
@@ -318,8 +314,6 @@ impl diesel::query_builder::QueryFragment<Pg> for CountsQuery {
         capped(&mut out, "breached")
     }
 }
-
-impl RunQueryDsl<PgConnection> for CountsQuery {}
 
 /// Other open tickets of an organization (the console's side card).
 pub fn other_open(

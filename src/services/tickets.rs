@@ -436,11 +436,7 @@ fn write_ticket(
     Ok(())
 }
 
-impl diesel::query_builder::QueryId for TicketUpdate {
-    type QueryId = ();
-    // Cached by its SQL text, which never changes.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+crate::db::literal::prepared_by_text!(TicketUpdate);
 
 impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for TicketUpdate {
     fn walk_ast<'b>(
@@ -506,8 +502,6 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for TicketUpdate {
         Ok(())
     }
 }
-
-impl RunQueryDsl<PgConnection> for TicketUpdate {}
 
 #[allow(clippy::too_many_arguments)]
 fn write_message(
