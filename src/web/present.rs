@@ -17,24 +17,45 @@ pub fn exact(t: &DateTime<Utc>) -> String {
     out
 }
 
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// `28 Nov 2026`. Written out by hand: chrono's `format` parses its pattern on every call,
 /// and a queue page formats about a hundred times.
 pub fn date(t: &DateTime<Utc>) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let year = t.year();
-    if !(0..=9999).contains(&year) {
+    let mut out = String::with_capacity(32);
+    if !push_date(&mut out, t, false) {
         return t.format("%d %b %Y").to_string();
     }
-    let mut out = String::with_capacity(32);
-    push_two_digits(&mut out, t.day());
-    out.push(' ');
-    out.push_str(MONTHS[t.month0() as usize]);
-    out.push(' ');
-    push_two_digits(&mut out, year as u32 / 100);
-    push_two_digits(&mut out, year as u32 % 100);
     out
+}
+
+/// `28 Nov 2026` (or `28 November 2026`) onto `out`; false for years of more or less than four digits.
+fn push_date(out: &mut String, t: &DateTime<Utc>, full_month: bool) -> bool {
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return false;
+    }
+    push_two_digits(out, t.day());
+    out.push(' ');
+    let month = MONTHS[t.month0() as usize];
+    out.push_str(if full_month { month } else { &month[..3] });
+    out.push(' ');
+    push_two_digits(out, year as u32 / 100);
+    push_two_digits(out, year as u32 % 100);
+    true
 }
 
 fn push_two_digits(out: &mut String, n: u32) {
@@ -61,11 +82,31 @@ pub fn relative(lang: Lang, t: &DateTime<Utc>, now: DateTime<Utc>) -> String {
 
 /// The day heading of the thread: `Saturday, 28 November 2026`.
 pub fn day(t: &DateTime<Utc>) -> String {
-    t.format("%A, %d %B %Y").to_string()
+    const WEEKDAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let mut out = String::with_capacity(32);
+    out.push_str(WEEKDAYS[t.weekday().num_days_from_monday() as usize]);
+    out.push_str(", ");
+    if !push_date(&mut out, t, true) {
+        return t.format("%A, %d %B %Y").to_string();
+    }
+    out
 }
 
+/// `14:05`.
 pub fn clock(t: &DateTime<Utc>) -> String {
-    t.format("%H:%M").to_string()
+    let mut out = String::with_capacity(5);
+    push_two_digits(&mut out, t.hour());
+    out.push(':');
+    push_two_digits(&mut out, t.minute());
+    out
 }
 
 /// Up to two initials for an avatar.
@@ -216,6 +257,8 @@ mod tests {
             let t = Utc.with_ymd_and_hms(y, mo, d, h, mi, 30).unwrap();
             assert_eq!(exact(&t), t.format("%d %b %Y, %H:%M UTC").to_string());
             assert_eq!(date(&t), t.format("%d %b %Y").to_string());
+            assert_eq!(day(&t), t.format("%A, %d %B %Y").to_string());
+            assert_eq!(clock(&t), t.format("%H:%M").to_string());
         }
         assert_eq!(
             exact(&Utc.with_ymd_and_hms(2026, 11, 28, 14, 5, 0).unwrap()),
