@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Bool, Int2, Int8, Text, Timestamptz};
 
 use super::literal::{CLOSED, Paged};
 use super::schema::{organizations, tickets, users};
-use super::tickets::TicketRow;
+use super::tickets::TicketLine;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -133,7 +133,7 @@ pub struct QueueFilter {
 
 #[derive(Debug, Clone)]
 pub struct QueueRow {
-    pub ticket: TicketRow,
+    pub ticket: TicketLine,
     pub priority_rank: i16,
     pub org_key: String,
     pub org_name: String,
@@ -152,7 +152,7 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
         .inner_join(organizations::table)
         .left_join(users::table.on(users::id.nullable().eq(tickets::assignee_id)))
         .select((
-            TicketRow::as_select(),
+            TicketLine::as_select(),
             tickets::priority_rank,
             organizations::key,
             organizations::name,
@@ -232,7 +232,7 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
             tickets::number.asc(),
         )),
     };
-    let rows: Vec<(TicketRow, i16, String, String, Option<String>)> =
+    let rows: Vec<(TicketLine, i16, String, String, Option<String>)> =
         Paged::new(q, f.limit, f.offset).load(conn)?;
     Ok(rows
         .into_iter()
@@ -320,14 +320,14 @@ pub fn other_open(
     conn: &mut PgConnection,
     org_id: i64,
     except: i64,
-) -> QueryResult<Vec<TicketRow>> {
+) -> QueryResult<Vec<TicketLine>> {
     tickets::table
         .filter(tickets::organization_id.eq(org_id))
         .filter(tickets::status.ne(CLOSED))
         .filter(tickets::number.ne(except))
         .order(tickets::number.desc())
         .limit(10)
-        .select(TicketRow::as_select())
+        .select(TicketLine::as_select())
         .load(conn)
 }
 

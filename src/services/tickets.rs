@@ -584,7 +584,7 @@ pub fn list_for_customer(
     org_id: i64,
     role: MemberRole,
     mut filter: ListFilter,
-) -> Result<Vec<TicketRow>, ServiceError> {
+) -> Result<Vec<q::TicketLine>, ServiceError> {
     filter.organization_id = org_id;
     filter.requester_id = if role.manages() { None } else { Some(user.id) };
     Ok(q::list(conn, &filter)?)

@@ -4,13 +4,12 @@ use chrono::{DateTime, Utc};
 
 use super::plan_view::target_text;
 use super::present::{self, body_html, exact, file_size, initials, machine};
-use crate::db::tickets::TicketRow;
+use crate::db::tickets::TicketLine;
 use crate::domain::sla::{self, SlaState, Target};
 use crate::domain::ticket::{Category, Priority, Status};
 use crate::i18n::Lang;
 use crate::services::plans::PlanView;
 use crate::services::tickets::TicketPage;
-use crate::services::tickets::clock_of;
 
 pub struct FileView {
     pub id: i64,
@@ -49,13 +48,13 @@ pub struct TicketSummary {
     pub number: i64,
     pub display_number: String,
     pub subject: String,
-    pub status: String,
-    pub status_label: String,
-    pub priority: String,
-    pub priority_label: String,
-    pub category: String,
-    pub category_label: String,
-    pub sla: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub priority: &'static str,
+    pub priority_label: &'static str,
+    pub category: &'static str,
+    pub category_label: &'static str,
+    pub sla: &'static str,
     /// "due in 2 h 10 min", "overdue by 25 min", "paused: awaiting the customer"…
     pub sla_text: String,
     pub due_machine: Option<String>,
@@ -64,7 +63,8 @@ pub struct TicketSummary {
     pub updated_relative: String,
     pub updated_exact: String,
     pub updated_machine: String,
-    pub created_exact: String,
+    /// Shown on ticket pages only ([`TicketSummary::created_exact`]); lists do not format it.
+    pub created_at: DateTime<Utc>,
 }
 
 impl TicketSummary {
@@ -72,19 +72,26 @@ impl TicketSummary {
     pub fn new(
         lang: Lang,
         prefix: &str,
-        t: &TicketRow,
+        t: &TicketLine,
         plan: Option<&PlanView>,
         now: DateTime<Utc>,
     ) -> Self {
         let status = Status::parse(&t.status);
         let priority = Priority::parse(&t.priority);
+        let category = Category::parse(&t.category);
         let target = plan.zip(priority).and_then(|(p, pr)| {
             p.terms.terms(pr).response_minutes.map(|minutes| Target {
                 minutes,
                 calendar: &p.coverage,
             })
         });
-        let sla = status.map_or(SlaState::None, |s| sla::state(s, &clock_of(t), target, now));
+        let clock = sla::ResponseClock {
+            started_at: t.response_started_at,
+            due_at: t.response_due_at,
+            breached: t.response_breached,
+            ever_breached: t.ever_breached,
+        };
+        let sla = status.map_or(SlaState::None, |s| sla::state(s, &clock, target, now));
         let due = match sla {
             SlaState::Running | SlaState::AtRisk | SlaState::Breached
                 if t.response_started_at.is_some() =>
@@ -106,33 +113,26 @@ impl TicketSummary {
             number: t.number,
             sla_text,
             due_exact: due.as_ref().map(exact),
+            due_machine: due.as_ref().map(machine),
             display_number: format!("{prefix}{}", t.number),
             subject: t.subject.clone(),
-            status: t.status.clone(),
-            status_label: status.map(|s| s.label().to_string()).unwrap_or_default(),
-            priority: t.priority.clone(),
-            priority_label: Priority::parse(&t.priority)
-                .map(|p| p.label().to_string())
-                .unwrap_or_default(),
-            category: t.category.clone(),
-            category_label: Category::parse(&t.category)
-                .map(|c| c.label().to_string())
-                .unwrap_or_default(),
-            sla: sla.as_str().to_string(),
-            due_machine: match sla {
-                SlaState::Running | SlaState::AtRisk | SlaState::Breached
-                    if t.response_started_at.is_some() =>
-                {
-                    t.response_due_at.as_ref().map(machine)
-                }
-                _ => None,
-            },
+            status: status.map_or("", Status::as_str),
+            status_label: status.map_or("", Status::label),
+            priority: priority.map_or("", Priority::as_str),
+            priority_label: priority.map_or("", Priority::label),
+            category: category.map_or("", Category::as_str),
+            category_label: category.map_or("", Category::label),
+            sla: sla.as_str(),
             open: status.is_some_and(Status::is_open),
             updated_relative: present::relative(lang, &t.updated_at, now),
             updated_exact: exact(&t.updated_at),
             updated_machine: machine(&t.updated_at),
-            created_exact: exact(&t.created_at),
+            created_at: t.created_at,
         }
+    }
+
+    pub fn created_exact(&self) -> String {
+        exact(&self.created_at)
     }
 }
 
@@ -311,7 +311,7 @@ impl TicketView {
         TicketView {
             promise: promise(lang, &p),
             resolution: resolution(lang, &p, now),
-            summary: TicketSummary::new(lang, prefix, &p.ticket, Some(&p.plan_view), now),
+            summary: TicketSummary::new(lang, prefix, &p.ticket.line(), Some(&p.plan_view), now),
             auto_close_at,
             version: p.ticket.version,
             files: p.attachments.iter().map(file_view).collect(),

@@ -552,7 +552,7 @@ pub async fn confirm_close(
         t: TicketSummary::new(
             ctx.lang,
             &state.settings.ticket_prefix,
-            &ticket,
+            &ticket.line(),
             None,
             Utc::now(),
         ),
