@@ -138,6 +138,8 @@ pub struct QueueRow {
     pub org_key: String,
     pub org_name: String,
     pub assignee_name: Option<String>,
+    /// The badges, computed once by the page's statement and repeated on each of its rows.
+    pub counts: Counts,
 }
 
 /// The page's tickets with their organizations and assignees, in one statement: it runs
@@ -157,6 +159,10 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
             organizations::key,
             organizations::name,
             users::name.nullable(),
+            CountColumns {
+                me: f.me,
+                now: f.now,
+            },
         ))
         .into_boxed();
     q = match f.view {
@@ -232,31 +238,40 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
             tickets::number.asc(),
         )),
     };
-    let rows: Vec<(TicketLine, i16, String, String, Option<String>)> =
-        Paged::new(q, f.limit, f.offset).load(conn)?;
+    type Row = (
+        TicketLine,
+        i16,
+        String,
+        String,
+        Option<String>,
+        (i64, i64, i64, i64),
+    );
+    let rows: Vec<Row> = Paged::new(q, f.limit, f.offset).load(conn)?;
     Ok(rows
         .into_iter()
         .map(
-            |(ticket, priority_rank, org_key, org_name, assignee_name)| QueueRow {
+            |(ticket, priority_rank, org_key, org_name, assignee_name, counts)| QueueRow {
                 ticket,
                 priority_rank,
                 org_key,
                 org_name,
                 assignee_name,
+                counts: Counts {
+                    unassigned: counts.0,
+                    mine: counts.1,
+                    open: counts.2,
+                    breached: counts.3,
+                },
             },
         )
         .collect())
 }
 
-#[derive(Debug, Clone, Copy, Default, QueryableByName)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
-    #[diesel(sql_type = BigInt)]
     pub unassigned: i64,
-    #[diesel(sql_type = BigInt)]
     pub mine: i64,
-    #[diesel(sql_type = BigInt)]
     pub open: i64,
-    #[diesel(sql_type = BigInt)]
     pub breached: i64,
 }
 
@@ -265,40 +280,61 @@ pub struct Counts {
 /// index-only scan still visits the table); a capped count costs at most this many rows.
 pub const COUNT_CAP: i64 = 100;
 
-/// Badges for the open views (the closed view has none), each capped at [`COUNT_CAP`].
+/// Badges for the open views (the closed view has none), each capped at [`COUNT_CAP`]:
+/// for a page without rows; a page with rows has them already ([`QueueRow::counts`]).
 pub fn counts(conn: &mut PgConnection, me: i64, now: DateTime<Utc>) -> QueryResult<Counts> {
-    CountsQuery { me, now }.get_result(conn)
+    let (unassigned, mine, open, breached) =
+        diesel::select(CountColumns { me, now }).get_result(conn)?;
+    Ok(Counts {
+        unassigned,
+        mine,
+        open,
+        breached,
+    })
 }
 
-/// The badge counts as one statement Diesel prepares once per connection (a raw
-/// `sql_query` is parsed and planned on every page: 0.6 ms of PostgreSQL's time each).
-/// Only the user and the time are parameters, so PostgreSQL keeps one generic plan on the
-/// partial indexes (see [`super::literal`]).
-struct CountsQuery {
+/// The four badge counts as columns (unassigned, mine, open, breached): uncorrelated
+/// subqueries, which PostgreSQL runs once per statement, so the queue's statement carries
+/// them and a page makes one round trip instead of two. Only the user and the time are
+/// parameters and the cap is a literal (a bound LIMIT made PostgreSQL plan this on every
+/// page), so the text never changes and PostgreSQL keeps one generic plan on the partial
+/// indexes (see [`super::literal`]).
+#[derive(Debug, Clone, Copy)]
+struct CountColumns {
     me: i64,
     now: DateTime<Utc>,
 }
 
-super::literal::prepared_by_text!(CountsQuery);
-
-impl diesel::query_builder::Query for CountsQuery {
-    type SqlType = diesel::sql_types::Untyped;
+impl diesel::query_builder::QueryId for CountColumns {
+    type QueryId = CountColumns;
+    const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl diesel::query_builder::QueryFragment<Pg> for CountsQuery {
+impl diesel::expression::Expression for CountColumns {
+    type SqlType = (BigInt, BigInt, BigInt, BigInt);
+}
+
+impl<QS> diesel::expression::AppearsOnTable<QS> for CountColumns {}
+
+impl<QS> diesel::expression::SelectableExpression<QS> for CountColumns {}
+
+impl<GB> diesel::expression::ValidGrouping<GB> for CountColumns {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl diesel::query_builder::QueryFragment<Pg> for CountColumns {
     fn walk_ast<'b>(
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
     ) -> QueryResult<()> {
         let capped = |out: &mut diesel::query_builder::AstPass<'_, 'b, Pg>, name: &str| {
-            // The cap as a literal: a bound LIMIT made PostgreSQL plan this on every page.
             out.push_sql(" LIMIT ");
             out.push_sql(&COUNT_CAP.to_string());
             out.push_sql(") s) AS ");
             out.push_sql(name);
             QueryResult::Ok(())
         };
-        out.push_sql("SELECT (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE status <> 'closed' AND assignee_id IS NULL");
+        out.push_sql("(SELECT count(*) FROM (SELECT 1 FROM tickets WHERE status <> 'closed' AND assignee_id IS NULL");
         capped(&mut out, "unassigned, ")?;
         out.push_sql("(SELECT count(*) FROM (SELECT 1 FROM tickets WHERE status <> 'closed' AND assignee_id = ");
         out.push_bind_param::<BigInt, _>(&self.me)?;

@@ -1893,8 +1893,13 @@ async fn queue_views_and_their_counts() {
     );
     assert!(row_html(&open.body, fresh).unwrap().contains("nobody"));
 
-    // Count badges on the open views only, from amir's point of view.
-    for page in [&page, &open, &closed] {
+    // Count badges on the open views only, from amir's point of view. They count the views,
+    // not the page: a search that finds one ticket or none leaves them as they are.
+    let found_one = amir.get("/console?view=open&q=Fresh").await;
+    assert_eq!(rows(&found_one.body), [fresh]);
+    let found_none = amir.get("/console?view=open&q=no-such-subject").await;
+    assert!(rows(&found_none.body).is_empty());
+    for page in [&page, &open, &closed, &found_one, &found_none] {
         assert_eq!(badge(&page.body, "unassigned"), Some(2));
         assert_eq!(badge(&page.body, "mine"), Some(1));
         assert_eq!(badge(&page.body, "open"), Some(4));

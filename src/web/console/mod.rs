@@ -104,7 +104,10 @@ pub async fn queue(
     let (mut rows, counts, book) = with_db(&state.pool, move |conn| {
         let rows: Vec<queue::QueueRow> = queue::queue(conn, &filter)?;
         let book = plan_cache.book(conn, rows.iter().map(|r| r.ticket.plan_id))?;
-        let counts: Counts = queue::counts(conn, me, now)?;
+        let counts: Counts = match rows.first() {
+            Some(r) => r.counts,
+            None => queue::counts(conn, me, now)?,
+        };
         Ok((rows, counts, book))
     })
     .await?;
