@@ -30,12 +30,11 @@ pub struct OrgRow {
     pub plan_id: i64,
 }
 
-/// One organization a customer belongs to, with their role and the organization's plan.
+/// One organization a customer belongs to, with their role.
 #[derive(Debug, Clone)]
 pub struct MembershipInfo {
     pub org: OrgRow,
     pub role: String,
-    pub plan_name: String,
 }
 
 #[derive(Insertable)]
@@ -77,9 +76,11 @@ pub fn user_with_memberships(
     conn: &mut PgConnection,
     id: i64,
 ) -> QueryResult<Option<(UserRow, Vec<MembershipInfo>)>> {
-    type Membership = (i64, String, String, i64, String, String);
+    // The plan's name comes from the plan cache where a page shows it: every relation joined
+    // here costs every request PostgreSQL's setting up of one more scan.
+    type Membership = (i64, String, String, i64, String);
     let rows: Vec<(UserRow, Option<Membership>)> = users::table
-        .left_join(memberships::table.inner_join(organizations::table.inner_join(plans::table)))
+        .left_join(memberships::table.inner_join(organizations::table))
         .filter(users::id.eq(id))
         .order(organizations::name.asc())
         .select((
@@ -90,7 +91,6 @@ pub fn user_with_memberships(
                 organizations::name,
                 organizations::plan_id,
                 memberships::role,
-                plans::name,
             )
                 .nullable(),
         ))
@@ -102,7 +102,7 @@ pub fn user_with_memberships(
     let memberships = first
         .into_iter()
         .chain(rows.filter_map(|(_, m)| m))
-        .map(|(id, key, name, plan_id, role, plan_name)| MembershipInfo {
+        .map(|(id, key, name, plan_id, role)| MembershipInfo {
             org: OrgRow {
                 id,
                 key,
@@ -110,7 +110,6 @@ pub fn user_with_memberships(
                 plan_id,
             },
             role,
-            plan_name,
         })
         .collect();
     Ok(Some((user, memberships)))

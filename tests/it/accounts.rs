@@ -1252,6 +1252,34 @@ async fn an_admin_adds_an_agent_and_bad_input_is_refused() {
     assert_eq!(count_users(&app), users);
 }
 
+/// A staff session loads the user's row alone (staff belong to no organization); someone
+/// who stopped being staff while logged in is loaded with their organizations again.
+#[tokio::test]
+async fn a_session_of_someone_no_longer_staff_sees_them_as_the_customer_they_are() {
+    let app = TestApp::spawn().await;
+    let _ana = customer(&app, "acme", "ana@acme.example").await;
+    let (amir, amir_id) = staff(&app, "agent", "amir@support.example").await;
+    assert_eq!(amir.get("/console").await.status, 200);
+    crate::harness::execute(
+        &mut app.conn(),
+        &format!(
+            "INSERT INTO memberships (organization_id, user_id, role) \
+             SELECT id, {amir_id}, 'member' FROM organizations WHERE key = 'acme'"
+        ),
+    );
+    crate::harness::execute(
+        &mut app.conn(),
+        &format!("UPDATE users SET staff_role = NULL WHERE id = {amir_id}"),
+    );
+    // The first request after the change already finds the organization; later ones too.
+    for _ in 0..2 {
+        let list = amir.get("/tickets").await;
+        assert_eq!(list.status, 200);
+        assert!(list.body.contains("Org acme"), "{}", list.body);
+        assert_eq!(amir.get("/console").await.status, 404);
+    }
+}
+
 #[tokio::test]
 async fn a_deactivated_agent_loses_the_session_and_cannot_log_in() {
     let app = TestApp::spawn().await;

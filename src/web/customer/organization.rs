@@ -64,11 +64,13 @@ async fn page(
     form: FormState,
     notice: Option<String>,
 ) -> Result<OrganizationPage, AppError> {
+    let (plans, plan_id) = (state.plans.clone(), c.org.org.plan_id);
+    let plan = with_db(&state.pool, move |conn| Ok(plans.load(conn, plan_id)?)).await?;
     Ok(OrganizationPage {
         members: members(state, c.org.org.id, c.me.user.id).await?,
         org_name: c.org.org.name.clone(),
         org_key: c.org.org.key.clone(),
-        plan_name: c.org.plan_name.clone(),
+        plan_name: plan.row.name,
         role: c.role.as_str().to_string(),
         manages: c.role.manages(),
         is_owner: c.role == MemberRole::Owner,
