@@ -45,16 +45,19 @@ pub struct Notice {
 
 async fn members(state: &AppState, org_id: i64, me: i64) -> Result<Vec<MemberView>, AppError> {
     let rows = with_db(&state.pool, move |conn| Ok(q::members_of(conn, org_id)?)).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(u, role): (UserRow, String)| MemberView {
+    Ok(member_views(rows, me))
+}
+
+fn member_views(rows: Vec<(UserRow, String)>, me: i64) -> Vec<MemberView> {
+    rows.into_iter()
+        .map(|(u, role)| MemberView {
             user_id: u.id,
             is_me: u.id == me,
             name: u.name,
             email: u.email,
             role,
         })
-        .collect())
+        .collect()
 }
 
 async fn page(
@@ -64,10 +67,13 @@ async fn page(
     form: FormState,
     notice: Option<String>,
 ) -> Result<OrganizationPage, AppError> {
-    let (plans, plan_id) = (state.plans.clone(), c.org.org.plan_id);
-    let plan = with_db(&state.pool, move |conn| Ok(plans.load(conn, plan_id)?)).await?;
+    let (plans, plan_id, org_id) = (state.plans.clone(), c.org.org.plan_id, c.org.org.id);
+    let (rows, plan) = with_db(&state.pool, move |conn| {
+        Ok((q::members_of(conn, org_id)?, plans.load(conn, plan_id)?))
+    })
+    .await?;
     Ok(OrganizationPage {
-        members: members(state, c.org.org.id, c.me.user.id).await?,
+        members: member_views(rows, c.me.user.id),
         org_name: c.org.org.name.clone(),
         org_key: c.org.org.key.clone(),
         plan_name: plan.row.name,
