@@ -312,22 +312,9 @@ fn print_logins(logins: &[demo::DemoLogin]) {
 fn seed_bench(pool: &db::PgPool, size: &bench::BenchSize) -> CliResult {
     let started = std::time::Instant::now();
     let mut conn = pool.get()?;
-    bench::people(&mut conn, size).map_err(|e| describe(&e))?;
-    let bar = indicatif::ProgressBar::new(size.tickets as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} tickets · {per_sec} · {elapsed_precise} (eta {eta})",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let mut from = 1;
-    while from <= size.tickets {
-        let to = (from + bench::CHUNK - 1).min(size.tickets);
-        bench::tickets(&mut conn, size, from, to).map_err(|e| describe(&e))?;
-        bar.inc((to - from + 1) as u64);
-        from = to + 1;
-    }
-    bar.finish();
+    // One transaction: secondary indexes and foreign keys are set aside while the rows go
+    // in and made again at the end, and a seed that fails leaves nothing behind.
+    diesel::Connection::transaction(&mut *conn, |conn| fill_bench(conn, size))?;
     // VACUUM too, not just ANALYZE: until the visibility map is set, index-only scans
     // (the queue's count badges) visit the table, and pages measured right after seeding
     // would show a state autovacuum ends within minutes on a live system.
@@ -346,6 +333,30 @@ fn seed_bench(pool: &db::PgPool, size: &bench::BenchSize) -> CliResult {
         size.tickets as f64 / secs,
         bench::BENCH_PASSWORD
     );
+    Ok(())
+}
+
+/// The people, then the tickets in chunks with a progress bar; secondary indexes and foreign
+/// keys are built and checked once at the end.
+fn fill_bench(conn: &mut diesel::PgConnection, size: &bench::BenchSize) -> CliResult {
+    bench::people(conn, size).map_err(|e| describe(&e))?;
+    let set_aside = bench::set_aside(conn)?;
+    let bar = indicatif::ProgressBar::new(size.tickets as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} tickets · {per_sec} · {elapsed_precise} (eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut from = 1;
+    while from <= size.tickets {
+        let to = (from + bench::CHUNK - 1).min(size.tickets);
+        bench::tickets(conn, size, from, to).map_err(|e| describe(&e))?;
+        bar.inc((to - from + 1) as u64);
+        from = to + 1;
+    }
+    bar.finish();
+    bench::restore(conn, &set_aside)?;
     Ok(())
 }
 

@@ -30,6 +30,68 @@ struct Max {
     max: Option<i64>,
 }
 
+#[derive(QueryableByName)]
+struct SetAside {
+    #[diesel(sql_type = Text)]
+    drop_sql: String,
+    #[diesel(sql_type = Text)]
+    create_sql: String,
+}
+
+/// Drops the secondary indexes and the foreign keys of the tables a seed fills (tickets,
+/// messages, events) when `tickets` is empty, and returns the statements that make them
+/// again ([`restore`]), indexes first.
+///
+/// Building an index once over the loaded rows is cheaper than inserting every row into it
+/// (tickets have ten indexes, keyed by organization, requester, due time and the like, so
+/// each row lands at random places), and checking a foreign key once for the whole table is
+/// one join instead of a lookup per row (five million messages check their ticket).
+/// Run it in the seed's transaction: should the seed fail, everything comes back with the
+/// rollback. With tickets already there, nothing is dropped.
+pub fn set_aside(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+    use super::super::db::schema::tickets;
+    let empty: bool = diesel::select(diesel::dsl::not(diesel::dsl::exists(
+        tickets::table.select(tickets::number),
+    )))
+    .get_result(conn)?;
+    if !empty {
+        return Ok(Vec::new());
+    }
+    let filled = "('tickets'::regclass, 'messages'::regclass, 'ticket_events'::regclass)";
+    let items: Vec<SetAside> = diesel::sql_query(format!(
+        "SELECT drop_sql, create_sql FROM (
+             SELECT 0 AS kind, format('DROP INDEX %s', x.indexrelid::regclass) AS drop_sql,
+                    pg_get_indexdef(x.indexrelid) AS create_sql
+             FROM pg_index x
+             WHERE x.indrelid IN {filled}
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)
+             UNION ALL
+             SELECT 1, format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname),
+                    format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname,
+                           pg_get_constraintdef(k.oid))
+             FROM pg_constraint k
+             WHERE k.contype = 'f' AND k.conrelid IN {filled}
+         ) s ORDER BY kind"
+    ))
+    .load(conn)?;
+    for item in &items {
+        diesel::sql_query(item.drop_sql.as_str()).execute(conn)?;
+    }
+    Ok(items.into_iter().map(|i| i.create_sql).collect())
+}
+
+/// Makes again what [`set_aside`] dropped, with memory to sort in.
+pub fn restore(conn: &mut PgConnection, statements: &[String]) -> QueryResult<()> {
+    if statements.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query("SET LOCAL maintenance_work_mem = '512MB'").execute(conn)?;
+    for statement in statements {
+        diesel::sql_query(statement.as_str()).execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Organizations, customers (with memberships) and agents. Refuses when bench data exists.
 pub fn people(conn: &mut PgConnection, size: &BenchSize) -> Result<(), ServiceError> {
     if crate::db::accounts::org_key_taken(conn, "bench-1")? {

@@ -1480,6 +1480,62 @@ async fn cli_user_add_creates_staff_and_validates_the_password() {
     );
 }
 
+/// `seed bench` sets the secondary indexes and foreign keys of the tables it fills aside while
+/// it fills them (when they start empty) and makes them again: afterwards every index and
+/// constraint is as the migrations made it.
+#[tokio::test]
+async fn cli_seed_bench_fills_the_tables_and_leaves_every_index_and_key_as_they_were() {
+    let app = TestApp::spawn().await;
+    let indexes = |app: &TestApp| {
+        sql_text(
+            app,
+            "SELECT string_agg(d, E'\\n' ORDER BY d) FROM ( \
+               SELECT pg_get_indexdef(indexrelid) AS d FROM pg_index \
+               WHERE indrelid IN ('tickets'::regclass, 'messages'::regclass, 'ticket_events'::regclass) \
+               UNION ALL SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
+               FROM pg_constraint WHERE conrelid IN ('tickets'::regclass, 'messages'::regclass, 'ticket_events'::regclass) \
+             ) s",
+        )
+    };
+    let before = indexes(&app);
+    assert!(before.as_deref().is_some_and(
+        |i| i.contains("tickets_queue_open") && i.contains("messages_ticket_number_fkey")
+    ));
+    let args = [
+        "seed",
+        "bench",
+        "--tickets",
+        "60",
+        "--orgs",
+        "4",
+        "--customers",
+        "12",
+        "--agents",
+        "3",
+        "--messages",
+        "3",
+    ];
+    let out = cli(&app, &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(indexes(&app), before);
+    assert_eq!(sql_i64(&app, "SELECT count(*) FROM tickets"), 60);
+    assert_eq!(sql_i64(&app, "SELECT count(*) FROM messages"), 180);
+    assert!(sql_i64(&app, "SELECT count(*) FROM ticket_events") >= 60);
+    // The open tickets are found through the queue's index again.
+    assert!(
+        sql_i64(
+            &app,
+            "SELECT count(*) FROM tickets WHERE status <> 'closed'"
+        ) > 0
+    );
+
+    // A second run refuses and changes nothing.
+    let again = cli(&app, &args);
+    assert!(!again.status.success());
+    assert_eq!(indexes(&app), before);
+    assert_eq!(sql_i64(&app, "SELECT count(*) FROM tickets"), 60);
+}
+
 #[tokio::test]
 async fn cli_seed_demo_refuses_clearly_when_some_of_its_data_already_exists() {
     // A demo login created by hand first (`user add`), then the seed.
