@@ -256,12 +256,7 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
                 org_key,
                 org_name,
                 assignee_name,
-                counts: Counts {
-                    unassigned: counts.0,
-                    mine: counts.1,
-                    open: counts.2,
-                    breached: counts.3,
-                },
+                counts: counts.into(),
             },
         )
         .collect())
@@ -275,6 +270,18 @@ pub struct Counts {
     pub breached: i64,
 }
 
+/// As [`CountColumns`] reads them.
+impl From<(i64, i64, i64, i64)> for Counts {
+    fn from((unassigned, mine, open, breached): (i64, i64, i64, i64)) -> Self {
+        Counts {
+            unassigned,
+            mine,
+            open,
+            breached,
+        }
+    }
+}
+
 /// Badges count up to this many tickets; beyond it a badge says "99+". Counting every
 /// open ticket costs in proportion to the open tickets (their rows change often, so an
 /// index-only scan still visits the table); a capped count costs at most this many rows.
@@ -283,14 +290,8 @@ pub const COUNT_CAP: i64 = 100;
 /// Badges for the open views (the closed view has none), each capped at [`COUNT_CAP`]:
 /// for a page without rows; a page with rows has them already ([`QueueRow::counts`]).
 pub fn counts(conn: &mut PgConnection, me: i64, now: DateTime<Utc>) -> QueryResult<Counts> {
-    let (unassigned, mine, open, breached) =
-        diesel::select(CountColumns { me, now }).get_result(conn)?;
-    Ok(Counts {
-        unassigned,
-        mine,
-        open,
-        breached,
-    })
+    let counts: (i64, i64, i64, i64) = diesel::select(CountColumns { me, now }).get_result(conn)?;
+    Ok(counts.into())
 }
 
 /// The four badge counts as columns (unassigned, mine, open, breached): uncorrelated

@@ -168,9 +168,9 @@ pub fn insert_ticket(conn: &mut PgConnection, t: &NewTicket) -> QueryResult<i64>
         .get_result(conn)
 }
 
-/// The ticket, locked for the rest of the transaction: changes to one ticket happen one at a time.
-/// The ticket, locked for the rest of the transaction, with the plan book's version read in
-/// the same statement (a write checks its cached plan against it: one round trip less).
+/// The ticket, locked for the rest of the transaction (changes to one ticket happen one at a
+/// time), with the plan book's version read in the same statement (a write checks its cached
+/// plan against it: one round trip less).
 pub fn ticket_for_update(
     conn: &mut PgConnection,
     number: i64,

@@ -49,7 +49,7 @@ struct SetAside {
 /// Run it in the seed's transaction: should the seed fail, everything comes back with the
 /// rollback. With tickets already there, nothing is dropped.
 pub fn set_aside(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
-    use super::super::db::schema::tickets;
+    use crate::db::schema::tickets;
     let empty: bool = diesel::select(diesel::dsl::not(diesel::dsl::exists(
         tickets::table.select(tickets::number),
     )))
