@@ -201,19 +201,24 @@ fn serve(settings: Settings, bind: Option<String>) -> CliResult {
     let result = (|| -> CliResult {
         let applied = db::migrate_url(database.url())?;
         tracing::info!(count = applied.len(), "migrations applied");
-        let pool = db::build_pool(database.url(), 10)?;
+        let pool = db::build_pool(database.url(), settings.db_connections())?;
         let listener =
             TcpListener::bind(&bind).map_err(|e| format!("could not listen on {bind}: {e}"))?;
         tracing::info!("listening on http://{}", listener.local_addr()?);
         if settings.demo {
             seed_demo_if_empty(&pool)?;
         }
-        let settings_jobs = settings.jobs;
+        // The jobs get their own connection: a long sweep never holds one a request waits for.
+        let jobs_pool = if settings.jobs {
+            Some(db::build_pool(database.url(), 1)?)
+        } else {
+            None
+        };
         let state = web::AppState::new(pool, settings)?;
         actix_web::rt::System::new().block_on(async move {
-            let scheduler = if settings_jobs {
+            let scheduler = if let Some(jobs_pool) = jobs_pool {
                 Some(
-                    jobs::scheduler::start(state.pool.clone(), state.settings.clone())
+                    jobs::scheduler::start(jobs_pool, state.settings.clone())
                         .await
                         .map_err(std::io::Error::other)?,
                 )

@@ -50,10 +50,14 @@ pub struct Settings {
     pub jobs: bool,
     pub jobs_schedule: String,
     pub demo: bool,
+    /// `None`: [`Settings::db_connections`] decides from the machine.
+    pub db_connections: Option<u32>,
 }
 
 /// Length of the key material kept in the data folder (actix's cookie `Key` wants 64 bytes).
 pub const SECRET_KEY_BYTES: usize = 64;
+/// The most `SUPPORTDESK_DB_CONNECTIONS` may ask for (PostgreSQL's default limit is 100).
+pub const MAX_DB_CONNECTIONS: u32 = 1000;
 /// Shortest `SUPPORTDESK_SECRET_KEY` we accept; shorter keys are guessable.
 pub const MIN_SECRET_KEY_LEN: usize = 32;
 
@@ -99,6 +103,33 @@ impl Settings {
             jobs_schedule: non_empty("SUPPORTDESK_JOBS_SCHEDULE")
                 .unwrap_or_else(|| "0 * * * * *".into()),
             demo: parse_bool("SUPPORTDESK_DEMO", non_empty("SUPPORTDESK_DEMO"), false)?,
+            db_connections: match non_empty("SUPPORTDESK_DB_CONNECTIONS") {
+                None => None,
+                Some(v) => Some(
+                    v.trim()
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=MAX_DB_CONNECTIONS).contains(n))
+                        .ok_or_else(|| ConfigError::Invalid {
+                            name: "SUPPORTDESK_DB_CONNECTIONS",
+                            reason: format!(
+                                "expected a whole number from 1 to {MAX_DB_CONNECTIONS}, got {v:?}"
+                            ),
+                        })?,
+                ),
+            },
+        })
+    }
+
+    /// How many database connections a serving process keeps for its requests: the setting, or
+    /// twice the processor count. More connections than PostgreSQL can keep busy do not make
+    /// pages faster; they make every statement wait its turn for a processor (see `web::with_db`).
+    pub fn db_connections(&self) -> u32 {
+        self.db_connections.unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            u32::try_from(cores * 2)
+                .unwrap_or(MAX_DB_CONNECTIONS)
+                .min(MAX_DB_CONNECTIONS)
         })
     }
 
@@ -197,6 +228,11 @@ mod tests {
         assert!(s.jobs);
         assert_eq!(s.jobs_schedule, "0 * * * * *");
         assert!(!s.demo);
+        assert!(s.db_connections.is_none());
+        let cores = std::thread::available_parallelism().unwrap().get() as u32;
+        assert_eq!(s.db_connections(), 2 * cores);
+        let s = settings(&[("SUPPORTDESK_DB_CONNECTIONS", " 7 ")]).unwrap();
+        assert_eq!(s.db_connections(), 7);
     }
 
     #[test]
@@ -210,6 +246,12 @@ mod tests {
             .to_string();
         assert!(err.contains("SUPPORTDESK_AUTO_CLOSE_HOURS"), "{err}");
         assert!(settings(&[("SUPPORTDESK_SECRET_KEY", "short")]).is_err());
+        for bad in ["0", "-3", "many", "1001"] {
+            let err = settings(&[("SUPPORTDESK_DB_CONNECTIONS", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("SUPPORTDESK_DB_CONNECTIONS"), "{err}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::csrf::CsrfForm;
 use super::page::{Ctx, FormState, ok, render};
 use super::session::{CurrentUser, set_epoch};
-use super::{AppError, AppState, see_other_with, with_db};
+use super::{AppError, AppState, off_the_pool, see_other_with, with_db};
 use crate::domain::account::NewPassword;
 use crate::services::{ServiceError, accounts, passwords};
 
@@ -88,9 +88,7 @@ pub async fn update(
         }
         let stored = me.user.password_hash.clone();
         let current = f.current_password.clone();
-        let current_ok = web::block(move || passwords::verify(&current, Some(&stored)))
-            .await
-            .map_err(AppError::internal)?;
+        let current_ok = off_the_pool(move || passwords::verify(&current, Some(&stored))).await?;
         if !current_ok {
             problems.add_error("current_password", page.ctx.t("password-current-wrong"));
         }
@@ -101,8 +99,8 @@ pub async fn update(
             page.password = problems;
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         };
-        let epoch = with_db(&state.pool, move |conn| {
-            let hash = passwords::hash(new.as_str());
+        let hash = off_the_pool(move || passwords::hash(new.as_str())).await?;
+        let epoch = with_db(&state, move |conn| {
             Ok(accounts::set_password(conn, user_id, &hash)?)
         })
         .await?;
@@ -111,7 +109,7 @@ pub async fn update(
         return Ok(see_other_with("/profile", "saved=password"));
     }
     let (name, mobile) = (f.name.clone(), f.mobile.clone());
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(&state, move |conn| {
         Ok(accounts::update_profile(conn, user_id, &name, &mobile))
     })
     .await?;

@@ -31,10 +31,7 @@ pub async fn download(
         }
         AccessViewer::Anonymous => return Err(AppError::LoginRequired),
     };
-    let (meta, data) = with_db(&state.pool, move |conn| {
-        Ok(svc::attachment(conn, viewer, id)?)
-    })
-    .await?;
+    let (meta, data) = with_db(&state, move |conn| Ok(svc::attachment(conn, viewer, id)?)).await?;
     let kind = FileKind::from_content_type(&meta.content_type);
     let disposition = ContentDisposition {
         disposition: if kind.is_some_and(FileKind::inline) {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::csrf::CsrfForm;
 use super::page::{Ctx, FormState, ok, render};
 use super::session::{CurrentUser, log_in, session_of};
-use super::{AppError, AppState, see_other, with_db};
+use super::{AppError, AppState, off_the_pool, see_other, with_db};
 use crate::domain::access;
 use crate::domain::account::Email;
 use crate::i18n::FluentArg;
@@ -72,8 +72,9 @@ pub async fn signup(
             return render(status, &SignupPage { ctx, form });
         }
     };
-    let result = with_db(&state.pool, move |conn| {
-        let hash = passwords::hash(valid.password());
+    let password = valid.password().to_string();
+    let hash = off_the_pool(move || passwords::hash(&password)).await?;
+    let result = with_db(&state, move |conn| {
         let ids = accounts::signup(conn, &valid, &hash);
         Ok(ids.map(|ids| (ids, crate::db::accounts::user_by_id(conn, ids.0))))
     })
@@ -129,7 +130,7 @@ pub async fn login(
     };
     let now = Utc::now();
     let email_str = email.as_str().to_string();
-    let start = with_db(&state.pool, move |conn| {
+    let start = with_db(&state, move |conn| {
         Ok(accounts::login_start(conn, &email_str, now)?)
     })
     .await?;
@@ -145,11 +146,9 @@ pub async fn login(
     };
     let password = f.password;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let verified = web::block(move || passwords::verify(&password, stored.as_deref()))
-        .await
-        .map_err(AppError::internal)?;
+    let verified = off_the_pool(move || passwords::verify(&password, stored.as_deref())).await?;
     let email_str = email.as_str().to_string();
-    with_db(&state.pool, move |conn| {
+    with_db(&state, move |conn| {
         Ok(accounts::login_finish(conn, &email_str, verified, now)?)
     })
     .await?;
@@ -157,7 +156,7 @@ pub async fn login(
         Some(user) if verified && user.active => {
             let first_org = if user.staff_role.is_none() {
                 let uid = user.id;
-                with_db(&state.pool, move |conn| {
+                with_db(&state, move |conn| {
                     Ok(crate::db::accounts::user_with_memberships(conn, uid)?
                         .map(|(_, memberships)| memberships)
                         .unwrap_or_default())
@@ -199,7 +198,7 @@ pub async fn logout(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = me.user.id;
-    with_db(&state.pool, move |conn| {
+    with_db(&state, move |conn| {
         Ok(crate::db::accounts::end_sessions(conn, user_id)?)
     })
     .await?;

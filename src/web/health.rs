@@ -5,7 +5,7 @@ use super::{AppError, AppState, with_db};
 
 /// `ok` after a database round trip; 503 (within the pool's checkout timeout) when it is unreachable.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let result = with_db(&state.pool, |conn| {
+    let result = with_db(&state, |conn| {
         diesel::sql_query("SELECT 1").execute(conn)?;
         Ok(())
     })

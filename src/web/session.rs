@@ -131,7 +131,7 @@ async fn load(req: HttpRequest) -> Result<CurrentUser, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("no app state"))?;
-    let loaded = with_db(&state.pool, move |conn| {
+    let loaded = with_db(state, move |conn| {
         // Staff belong to no organization: their row alone is a one-table statement, which
         // costs PostgreSQL half the three-table join a customer needs. Someone who is no
         // longer staff gets the join.

@@ -167,3 +167,68 @@ async fn a_known_url_asked_with_another_method_gets_the_405_page() {
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert!(r.headers().contains_key("content-security-policy"));
 }
+
+/// With every connection busy, a database task that has not started within the checkout
+/// timeout is answered 503 in time, and never runs later: the answer the client got stands.
+#[test]
+fn a_database_task_that_waits_past_the_checkout_timeout_is_a_503_and_never_runs() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use supportdesk::web::{AppError, AppState, with_db};
+
+    let db_name = server().create_database();
+    // One connection, one blocking thread: the server's own ratio, at its smallest.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let pool = supportdesk::db::build_pool(&server().url(&db_name), 1).unwrap();
+    let state = AppState::new(pool, crate::harness::test_settings(&[])).unwrap();
+    let ran = Arc::new(AtomicBool::new(false));
+    runtime.block_on(async {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let holder = with_db(&state, move |_| {
+            held.recv().ok();
+            Ok("held")
+        });
+        let waiter = async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let started = Instant::now();
+            let ran = ran.clone();
+            let answer = tokio::time::timeout(
+                Duration::from_secs(10),
+                with_db(&state, move |_| {
+                    ran.store(true, Ordering::SeqCst);
+                    Ok(())
+                }),
+            )
+            .await
+            .expect("a waiting task is answered within the checkout timeout, not after the holder");
+            let took = started.elapsed();
+            release.send(()).unwrap();
+            (answer, took)
+        };
+        let (held, (answer, took)) = tokio::join!(holder, waiter);
+        assert_eq!(held.unwrap(), "held");
+        assert!(
+            matches!(answer, Err(AppError::Unavailable(_))),
+            "{answer:?}"
+        );
+        assert!(took < Duration::from_secs(3), "took {took:?}");
+        assert!(
+            took >= Duration::from_millis(1500),
+            "gave up early: {took:?}"
+        );
+        // The next task runs after the given-up one has had the thread (first come, first served).
+        let after = with_db(&state, |_| Ok(7)).await.unwrap();
+        assert_eq!(after, 7);
+    });
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "the given-up task ran after its 503"
+    );
+    drop(state);
+    drop(runtime);
+    server().drop_database(&db_name);
+}

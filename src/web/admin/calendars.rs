@@ -60,7 +60,7 @@ async fn page(
     notice: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let calendars = with_db(&state.pool, |conn| {
+    let calendars = with_db(state, |conn| {
         let rows = q::calendars(conn)?;
         let mut out = Vec::new();
         for r in rows {
@@ -157,7 +157,7 @@ pub async fn change(
                 .await;
             }
             let always = get("always_open") == "1";
-            let created = with_db(&state.pool, move |conn| {
+            let created = with_db(&state, move |conn| {
                 if q::calendar_by_key(conn, &key)?.is_some() {
                     return Ok(false);
                 }
@@ -199,7 +199,7 @@ pub async fn change(
                 )
                 .await;
             }
-            with_db(&state.pool, move |conn| {
+            with_db(&state, move |conn| {
                 q::calendar(conn, id).map_err(|_| AppError::NotFound)?;
                 Ok(q::insert_hours(conn, id, weekday as i16, opens, closes)?)
             })
@@ -210,10 +210,7 @@ pub async fn change(
             let hours_id = get("hours")
                 .parse::<i64>()
                 .map_err(|_| AppError::BadRequest(String::new()))?;
-            let n = with_db(&state.pool, move |conn| {
-                Ok(q::delete_hours(conn, id, hours_id)?)
-            })
-            .await?;
+            let n = with_db(&state, move |conn| Ok(q::delete_hours(conn, id, hours_id)?)).await?;
             if n == 0 {
                 return Err(AppError::NotFound);
             }
@@ -237,7 +234,7 @@ pub async fn change(
                 .filter(|c| !c.is_control())
                 .take(100)
                 .collect();
-            with_db(&state.pool, move |conn| {
+            with_db(&state, move |conn| {
                 q::calendar(conn, id).map_err(|_| AppError::NotFound)?;
                 Ok(q::insert_holiday(conn, id, day, &name)?)
             })
@@ -247,10 +244,7 @@ pub async fn change(
             let id = calendar_id.ok_or_else(|| AppError::BadRequest(String::new()))?;
             let day = NaiveDate::parse_from_str(&get("day"), "%Y-%m-%d")
                 .map_err(|_| AppError::BadRequest(String::new()))?;
-            let n = with_db(&state.pool, move |conn| {
-                Ok(q::delete_holiday(conn, id, day)?)
-            })
-            .await?;
+            let n = with_db(&state, move |conn| Ok(q::delete_holiday(conn, id, day)?)).await?;
             if n == 0 {
                 return Err(AppError::NotFound);
             }

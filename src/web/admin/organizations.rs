@@ -45,7 +45,7 @@ pub async fn list(
         .trim()
         .to_string();
     let lookup = q_text.clone();
-    let rows = with_db(&state.pool, move |conn| {
+    let rows = with_db(&state, move |conn| {
         Ok(q::organizations(
             conn,
             Some(lookup.as_str()).filter(|s| !s.is_empty()),
@@ -92,7 +92,7 @@ async fn page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let lookup = key.clone();
-    let (org, current, usage, plans, history) = with_db(&state.pool, move |conn| {
+    let (org, current, usage, plans, history) = with_db(state, move |conn| {
         let org = accounts_q::org_by_key(conn, &lookup)?.ok_or(AppError::NotFound)?;
         let (current, usage) = svc::current(conn, org.id, Utc::now())?;
         let plans: Vec<_> = q::all_plans(conn)?
@@ -179,7 +179,7 @@ pub async fn assign_plan(
 ) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let (org_key, admin_id) = (key.clone(), admin.0.me.user.id);
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(&state, move |conn| {
         Ok(svc::assign(conn, &org_key, &f.plan, admin_id, Utc::now()))
     })
     .await?;

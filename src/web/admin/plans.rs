@@ -37,7 +37,7 @@ pub async fn list(
     admin: Admin,
     ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (rows, calendars) = with_db(&state.pool, |conn| {
+    let (rows, calendars) = with_db(&state, |conn| {
         Ok((q::all_plans(conn)?, q::calendars(conn)?))
     })
     .await?;
@@ -140,7 +140,7 @@ async fn form_page(
     form: FormState,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let calendars = with_db(&state.pool, |conn| Ok(q::calendars(conn)?)).await?;
+    let calendars = with_db(state, |conn| Ok(q::calendars(conn)?)).await?;
     render(
         status,
         &PlanFormPage {
@@ -188,7 +188,7 @@ pub async fn edit_form(
 ) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let lookup = key.clone();
-    let (view, org_key) = with_db(&state.pool, move |conn| {
+    let (view, org_key) = with_db(&state, move |conn| {
         let row = q::plan_by_key(conn, &lookup)?.ok_or(AppError::NotFound)?;
         let view = svc::load(conn, row.id)?;
         let org_key = match row.custom_for_organization_id {
@@ -273,7 +273,7 @@ async fn save(
     let calendar = f.get("calendar").cloned().unwrap_or_default();
     let custom_for = f.get("organization").cloned();
     let existing = editing.clone();
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(state, move |conn| {
         Ok(svc::save(
             conn,
             existing.as_deref(),
@@ -313,7 +313,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let lookup = key.clone();
-    with_db(&state.pool, move |conn| Ok(q::plan_by_key(conn, &lookup)?))
+    with_db(&state, move |conn| Ok(q::plan_by_key(conn, &lookup)?))
         .await?
         .ok_or(AppError::NotFound)?;
     save(&state, &admin, ctx, Some(key), f).await
@@ -333,7 +333,7 @@ pub async fn clone(
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
     let lookup = key.clone();
-    let view = with_db(&state.pool, move |conn| {
+    let view = with_db(&state, move |conn| {
         let row = q::plan_by_key(conn, &lookup)?.ok_or(AppError::NotFound)?;
         Ok(svc::load(conn, row.id)?)
     })

@@ -11,7 +11,7 @@ use crate::web::auth::Empty;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{Ctx, FormState, ok, render};
 use crate::web::session::Admin;
-use crate::web::{AppError, AppState, see_other_with, with_db};
+use crate::web::{AppError, AppState, off_the_pool, see_other_with, with_db};
 
 #[derive(Template)]
 #[template(path = "admin/users.html")]
@@ -36,7 +36,7 @@ async fn page(
     notice: Option<String>,
 ) -> Result<UsersPage, AppError> {
     Ok(UsersPage {
-        users: with_db(&state.pool, |conn| Ok(q::staff_users(conn)?)).await?,
+        users: with_db(state, |conn| Ok(q::staff_users(conn)?)).await?,
         me: admin.0.me.user.id,
         form,
         notice,
@@ -88,11 +88,9 @@ pub async fn create(
     ]);
     let result = match staff::validate(&input) {
         Ok(valid) => {
-            with_db(&state.pool, move |conn| {
-                let hash = passwords::hash(valid.password.as_str());
-                Ok(staff::create(conn, &valid, &hash))
-            })
-            .await?
+            let password = valid.password.clone();
+            let hash = off_the_pool(move || passwords::hash(password.as_str())).await?;
+            with_db(&state, move |conn| Ok(staff::create(conn, &valid, &hash))).await?
         }
         Err(e) => Err(e),
     };
@@ -119,7 +117,7 @@ pub async fn confirm_deactivate(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = path.into_inner();
-    let user = with_db(&state.pool, move |conn| Ok(q::user_by_id(conn, user_id)?))
+    let user = with_db(&state, move |conn| Ok(q::user_by_id(conn, user_id)?))
         .await?
         .filter(|u| u.staff_role.is_some())
         .ok_or(AppError::NotFound)?;
@@ -137,7 +135,7 @@ async fn set_active(
     active: bool,
 ) -> Result<HttpResponse, AppError> {
     let actor = admin.0.me.user.id;
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(state, move |conn| {
         Ok(staff::set_active(conn, actor, user_id, active))
     })
     .await?;

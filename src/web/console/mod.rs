@@ -101,7 +101,7 @@ pub async fn queue(
     };
     let me = s.me.user.id;
     let plan_cache = state.plans.clone();
-    let (mut rows, counts, book) = with_db(&state.pool, move |conn| {
+    let (mut rows, counts, book) = with_db(&state, move |conn| {
         let rows: Vec<queue::QueueRow> = queue::queue(conn, &filter)?;
         let book = plan_cache.book(conn, rows.iter().map(|r| r.ticket.plan_id))?;
         let counts: Counts = match rows.first() {

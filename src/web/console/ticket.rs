@@ -60,7 +60,7 @@ async fn page(
         user_id: s.me.user.id,
     };
     let plan_cache = state.plans.clone();
-    let (p, others, agents) = with_db(&state.pool, move |conn| {
+    let (p, others, agents) = with_db(state, move |conn| {
         let p = svc::page(conn, viewer, number, &plan_cache)?;
         let others = queue::other_open(conn, p.ticket.organization_id, number)?;
         Ok((p, others, queue::agents(conn)?))
@@ -110,7 +110,7 @@ pub async fn show(
         };
         // Whoever accepted it (the latest `accepted` event), not whoever holds it now.
         let plan_cache = state.plans.clone();
-        let who = with_db(&state.pool, move |conn| {
+        let who = with_db(&state, move |conn| {
             let page = svc::page(conn, viewer, number, &plan_cache)?;
             Ok(page
                 .events
@@ -170,7 +170,7 @@ pub async fn accept(
         user_id: s.me.user.id,
     };
     let plans = state.plans.clone();
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(&state, move |conn| {
         Ok(svc::act(
             conn,
             &plans,
@@ -246,7 +246,7 @@ pub async fn message(
     };
     let (staff_id, files, had_files) = (s.me.user.id, form.files, form.had_files);
     let plans = state.plans.clone();
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(&state, move |conn| {
         Ok(svc::support_message(
             conn,
             &plans,
@@ -282,7 +282,7 @@ async fn act(
         user_id: s.me.user.id,
     };
     let plans = state.plans.clone();
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(state, move |conn| {
         Ok(svc::act(conn, &plans, viewer, number, action, None, Utc::now()).map(|_| ()))
     })
     .await?;
@@ -322,7 +322,7 @@ pub async fn assign(
     };
     let staff_id = s.me.user.id;
     let plans = state.plans.clone();
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(&state, move |conn| {
         Ok(svc::assign(conn, &plans, staff_id, number, agent, Utc::now()).map(|_| ()))
     })
     .await?;

@@ -12,7 +12,7 @@ use crate::services::{ServiceError, passwords};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{Ctx, FormState, ok, render};
 use crate::web::session::{CurrentUser, Customer, set_current_org};
-use crate::web::{AppError, AppState, see_other, see_other_with, with_db};
+use crate::web::{AppError, AppState, off_the_pool, see_other, see_other_with, with_db};
 
 pub struct MemberView {
     pub user_id: i64,
@@ -44,7 +44,7 @@ pub struct Notice {
 }
 
 async fn members(state: &AppState, org_id: i64, me: i64) -> Result<Vec<MemberView>, AppError> {
-    let rows = with_db(&state.pool, move |conn| Ok(q::members_of(conn, org_id)?)).await?;
+    let rows = with_db(state, move |conn| Ok(q::members_of(conn, org_id)?)).await?;
     Ok(member_views(rows, me))
 }
 
@@ -68,7 +68,7 @@ async fn page(
     notice: Option<String>,
 ) -> Result<OrganizationPage, AppError> {
     let (plans, plan_id, org_id) = (state.plans.clone(), c.org.org.plan_id, c.org.org.id);
-    let (rows, plan) = with_db(&state.pool, move |conn| {
+    let (rows, plan) = with_db(state, move |conn| {
         Ok((q::members_of(conn, org_id)?, plans.load(conn, plan_id)?))
     })
     .await?;
@@ -134,7 +134,7 @@ pub async fn add_member(
         ("role", input.role.clone()),
     ]);
     let (org_id, actor) = (c.org.org.id, c.role);
-    let step = with_db(&state.pool, move |conn| {
+    let step = with_db(&state, move |conn| {
         Ok(orgs::add_member(conn, org_id, actor, &input))
     })
     .await?;
@@ -146,8 +146,8 @@ pub async fn add_member(
             password,
             role,
         }) => {
-            with_db(&state.pool, move |conn| {
-                let hash = passwords::hash(password.as_str());
+            let hash = off_the_pool(move || passwords::hash(password.as_str())).await?;
+            with_db(&state, move |conn| {
                 Ok(orgs::add_new_member(conn, org_id, &email, &name, role, &hash).map(|_| ()))
             })
             .await?
@@ -180,7 +180,7 @@ pub async fn change_role(
         return Err(AppError::NotFound);
     }
     let (org_id, actor, user_id) = (c.org.org.id, c.role, path.into_inner());
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(&state, move |conn| {
         Ok(orgs::change_role(conn, org_id, actor, user_id, &f.role))
     })
     .await?;
@@ -246,7 +246,7 @@ pub async fn remove(
         return Err(AppError::NotFound);
     }
     let (org_id, actor, user_id) = (c.org.org.id, c.role, path.into_inner());
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(&state, move |conn| {
         Ok(orgs::remove_member(conn, org_id, actor, user_id))
     })
     .await?;
@@ -297,7 +297,7 @@ pub async fn create(
         ("organization_key", f.organization_key.clone()),
     ]);
     let user_id = me.user.id;
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(&state, move |conn| {
         Ok(orgs::create(
             conn,
             user_id,

@@ -78,7 +78,7 @@ async fn page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let org_id = c.org.org.id;
-    let sel = with_db(&state.pool, move |conn| {
+    let sel = with_db(state, move |conn| {
         Ok(plans::selection(conn, org_id, Utc::now())?)
     })
     .await?;
@@ -150,7 +150,7 @@ pub async fn choose(
         return Err(AppError::NotFound);
     }
     let (org_id, role, user_id) = (c.org.org.id, c.role, c.me.user.id);
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(&state, move |conn| {
         Ok(plans::choose(
             conn,
             org_id,
@@ -216,7 +216,7 @@ pub async fn request_custom(
     };
     let (org_id, requester) = (c.org.org.id, c.me.user.id);
     let plans = state.plans.clone();
-    let number = with_db(&state.pool, move |conn| {
+    let number = with_db(&state, move |conn| {
         Ok(svc::create(
             conn,
             &plans,

@@ -172,7 +172,7 @@ pub async fn list(
     let (user, org_id, role) = (c.me.user.clone(), c.org.org.id, c.role);
     let hidden = c.me.user.hidden_ticket_columns.clone();
     let plan_cache = state.plans.clone();
-    let (mut rows, book) = with_db(&state.pool, move |conn| {
+    let (mut rows, book) = with_db(&state, move |conn| {
         let rows = svc::list_for_customer(conn, &user, org_id, role, filter)?;
         let book = plan_cache.book(conn, rows.iter().map(|t| t.plan_id))?;
         Ok((rows, book))
@@ -282,7 +282,7 @@ pub async fn set_columns(
         .map(|h| h.to_string())
         .collect();
     let user_id = c.me.user.id;
-    with_db(&state.pool, move |conn| {
+    with_db(&state, move |conn| {
         Ok(q::set_hidden_columns(conn, user_id, &hidden)?)
     })
     .await?;
@@ -307,7 +307,7 @@ async fn new_ticket_page(
     mut form: FormState,
 ) -> Result<NewTicketPage, AppError> {
     let org_id = c.org.org.id;
-    let (plan, usage) = with_db(&state.pool, move |conn| {
+    let (plan, usage) = with_db(state, move |conn| {
         Ok(plans::current(conn, org_id, Utc::now())?)
     })
     .await?;
@@ -388,7 +388,7 @@ pub async fn create(
     };
     let (org_id, requester, files) = (c.org.org.id, c.me.user.id, form.files);
     let plans = state.plans.clone();
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(&state, move |conn| {
         Ok(svc::create(
             conn,
             &plans,
@@ -430,7 +430,7 @@ async fn ticket_page(
 ) -> Result<HttpResponse, AppError> {
     let viewer = viewer(c);
     let plan_cache = state.plans.clone();
-    let page = with_db(&state.pool, move |conn| {
+    let page = with_db(state, move |conn| {
         Ok(svc::page(conn, viewer, number, &plan_cache)?)
     })
     .await?;
@@ -504,7 +504,7 @@ pub async fn reply(
     let viewer = viewer(&c);
     let files = form.files;
     let plans = state.plans.clone();
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(&state, move |conn| {
         Ok(svc::act(
             conn,
             &plans,
@@ -543,7 +543,7 @@ pub async fn confirm_close(
 ) -> Result<HttpResponse, AppError> {
     let number = number_of(&path)?;
     let viewer = viewer(&c);
-    let ticket = with_db(&state.pool, move |conn| {
+    let ticket = with_db(&state, move |conn| {
         Ok(q::ticket(conn, number)?.filter(|t| viewer.sees(t)))
     })
     .await?
@@ -570,7 +570,7 @@ pub async fn close(
     let number = number_of(&path)?;
     let viewer = viewer(&c);
     let plans = state.plans.clone();
-    let result = with_db(&state.pool, move |conn| {
+    let result = with_db(&state, move |conn| {
         Ok(svc::act(
             conn,
             &plans,
