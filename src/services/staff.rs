@@ -83,3 +83,46 @@ pub fn set_active(
         _ => Ok(()),
     }
 }
+
+/// The agents the console offers to assign a ticket to (id and name, by name), kept in
+/// memory for [`AgentBook::TTL`]: the agent ticket page would otherwise read them on every
+/// view. A change in this process ([`AgentBook::forget`]) shows at once, another process's
+/// within the TTL. Assigning still checks the agent against the database
+/// (`services::tickets`), so a stale list can offer, never assign, a deactivated agent.
+#[derive(Clone, Default)]
+pub struct AgentBook(std::sync::Arc<std::sync::Mutex<Option<KeptAgents>>>);
+
+type Agents = std::sync::Arc<Vec<(i64, String)>>;
+
+struct KeptAgents {
+    read_at: std::time::Instant,
+    agents: Agents,
+}
+
+impl AgentBook {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+    pub fn get(&self, conn: &mut PgConnection) -> QueryResult<Agents> {
+        if let Some(kept) = self.lock().as_ref()
+            && kept.read_at.elapsed() <= Self::TTL
+        {
+            return Ok(kept.agents.clone());
+        }
+        let read_at = std::time::Instant::now();
+        let agents = Agents::new(crate::db::queue::agents(conn)?);
+        *self.lock() = Some(KeptAgents {
+            read_at,
+            agents: agents.clone(),
+        });
+        Ok(agents)
+    }
+
+    /// After staff were added, renamed, activated or deactivated in this process.
+    pub fn forget(&self) {
+        *self.lock() = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<KeptAgents>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

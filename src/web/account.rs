@@ -113,6 +113,8 @@ pub async fn update(
         Ok(accounts::update_profile(conn, user_id, &name, &mobile))
     })
     .await?;
+    // A staff member's new name shows in the console's assign list.
+    state.agents.forget();
     match result {
         Ok(()) => Ok(see_other_with("/profile", "saved=details")),
         Err(

@@ -43,6 +43,8 @@ pub struct AppState {
     key: Key,
     /// Plans as pages show them (see `PlanCache`).
     pub plans: crate::services::plans::PlanCache,
+    /// The console's agents to assign (see `AgentBook`).
+    pub agents: crate::services::staff::AgentBook,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             settings: Arc::new(settings),
             key,
             plans: Default::default(),
+            agents: Default::default(),
         })
     }
 }

@@ -2319,3 +2319,85 @@ async fn a_stale_reply_with_files_asks_to_attach_them_again() {
         "the agent is not told that fix.txt was dropped"
     );
 }
+
+/// The names offered in the ticket page's assign list (the `agent` select).
+fn assign_options(page: &Page) -> Vec<String> {
+    let select = element_text(&page.body, "id=\"f-agent\"").unwrap_or_default();
+    let select = select.split("</select>").next().unwrap_or_default();
+    select
+        .split("<option")
+        .skip(2) // before the first option, and "nobody"
+        .filter_map(|o| o.split('>').nth(1)?.split('<').next().map(str::to_string))
+        .collect()
+}
+
+/// The assign list is kept in memory between views; what an admin or agent changes in this
+/// process shows on the next view.
+#[actix_web::test]
+async fn the_assign_list_follows_staff_changes_at_once() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let admin = app.new_browser();
+    app.add_staff("admin", "root@support.example", PW);
+    assert_see_other(&admin.login("root@support.example", PW).await, "/console");
+    let n = quick(&ana, "Who takes it?").await;
+    let path = format!("/console/tickets/{n}");
+    let before = assign_options(&amir.get(&path).await);
+    assert_eq!(
+        before,
+        ["Staff amir@support.example", "Staff root@support.example"]
+    );
+
+    let added = admin
+        .post_from(
+            "/admin/users",
+            "/admin/users",
+            &[
+                ("name", "Zoe Agent"),
+                ("email", "zoe@support.example"),
+                ("password", "zoe's password"),
+                ("role", "agent"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let after_add = assign_options(&amir.get(&path).await);
+    assert!(
+        after_add.contains(&"Zoe Agent".to_string()),
+        "{after_add:?}"
+    );
+
+    let renamed = amir
+        .post_from(
+            "/profile",
+            "/profile",
+            &[
+                ("form", "details"),
+                ("name", "Amir Renamed"),
+                ("mobile", ""),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    let after_rename = assign_options(&amir.get(&path).await);
+    assert_eq!(
+        after_rename,
+        ["Amir Renamed", "Staff root@support.example", "Zoe Agent"]
+    );
+
+    let zoe = user_id(&app, "zoe@support.example");
+    let deactivated = admin
+        .post_from(
+            &format!("/admin/users/{zoe}/deactivate"),
+            &format!("/admin/users/{zoe}/deactivate"),
+            &[],
+        )
+        .await;
+    assert_eq!(deactivated.status, 303, "{}", deactivated.body);
+    let after_deactivate = assign_options(&amir.get(&path).await);
+    assert!(
+        !after_deactivate.contains(&"Zoe Agent".to_string()),
+        "{after_deactivate:?}"
+    );
+}

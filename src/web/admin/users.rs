@@ -90,7 +90,10 @@ pub async fn create(
         Ok(valid) => {
             let password = valid.password.clone();
             let hash = off_the_pool(move || passwords::hash(password.as_str())).await?;
-            with_db(&state, move |conn| Ok(staff::create(conn, &valid, &hash))).await?
+            let created =
+                with_db(&state, move |conn| Ok(staff::create(conn, &valid, &hash))).await?;
+            state.agents.forget();
+            created
         }
         Err(e) => Err(e),
     };
@@ -139,6 +142,7 @@ async fn set_active(
         Ok(staff::set_active(conn, actor, user_id, active))
     })
     .await?;
+    state.agents.forget();
     match result {
         Ok(()) => Ok(see_other_with(
             "/admin/users",

@@ -27,7 +27,7 @@ struct ConsoleTicketPage {
     t: TicketView,
     requester_email: String,
     others: Vec<TicketSummary>,
-    agents: Vec<(i64, String)>,
+    agents: std::sync::Arc<Vec<(i64, String)>>,
     assignee_id: Option<i64>,
     priorities: Vec<Choice>,
     categories: Vec<Choice>,
@@ -60,10 +60,11 @@ async fn page(
         user_id: s.me.user.id,
     };
     let plan_cache = state.plans.clone();
+    let agent_book = state.agents.clone();
     let (p, others, agents) = with_db(state, move |conn| {
         let p = svc::page(conn, viewer, number, &plan_cache)?;
         let others = queue::other_open(conn, p.ticket.organization_id, number)?;
-        Ok((p, others, queue::agents(conn)?))
+        Ok((p, others, agent_book.get(conn)?))
     })
     .await?;
     let now = Utc::now();
