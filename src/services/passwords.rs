@@ -1,5 +1,6 @@
 //! Password hashing: argon2id with its parameters in one place. Hashing is slow on
-//! purpose, so callers run it on the blocking pool, never on an async worker.
+//! purpose, so the web runs it on threads of its own (`web::off_the_pool`), never on an
+//! async worker or on the blocking pool the database calls wait for.
 //!
 //! Each hash takes 19 MiB for its duration. At most one hash per core runs at a time
 //! (the others wait their turn), so a burst of logins costs bounded memory and CPU, and

@@ -79,54 +79,77 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// Runs `f` with a pooled connection on the blocking thread pool: every database
 /// call from an async handler goes through here.
 ///
-/// The blocking pool has one thread per connection (see [`build_server`]), so a task that
-/// runs finds a connection free, and tasks wait their turn in the pool's queue, first come
-/// first served. (With more threads than connections, threads waited in the connection
-/// pool, where one that had just given a connection back could take it again before the
-/// longest waiter woke: at 32 clients the floor's p99 was 354 ms, and every page paid for
-/// the extra threads switching in and out.)
+/// Each worker's blocking pool has as many threads as it has connections (see
+/// [`build_server`]), so a task that runs finds a connection free, and tasks wait their turn
+/// in the worker's queue, first come first served. (With more threads than connections,
+/// threads waited in the connection pool, where one that had just given a connection back
+/// could take it again before the longest waiter woke: at 32 clients the floor's p99 was
+/// 354 ms, and every page paid for the extra threads switching in and out.)
 ///
-/// A task that has not started within [`CHECKOUT_TIMEOUT`] is given up, and never runs:
-/// a 503, so `/healthz` answers within 3 seconds even when every connection is held.
+/// A task that has not started within [`CHECKOUT_TIMEOUT`] is given up and never runs: a
+/// 503, so `/healthz` answers within 3 seconds even when every connection is held. So is a
+/// task whose request went away before it started (the client hung up).
 pub async fn with_db<F, T>(state: &AppState, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    const WAITING: u8 = 0;
-    const STARTED: u8 = 1;
-    const GIVEN_UP: u8 = 2;
     let busy = || AppError::Unavailable("every database connection stayed busy".into());
     let deadline = tokio::time::Instant::now() + CHECKOUT_TIMEOUT;
-    // Whichever moves it from WAITING first decides: the task runs, or the request is answered 503.
-    let turn = Arc::new(AtomicU8::new(WAITING));
+    let turn = Turn::default();
     let task_turn = turn.clone();
     let pool = state.pool.clone();
     let mut task = std::pin::pin!(web::block(move || {
-        if task_turn
-            .compare_exchange(WAITING, STARTED, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
+        if !task_turn.start() {
             return Err(busy());
         }
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         let mut conn = pool.get_timeout(left)?;
         f(&mut conn)
     }));
+    // Dropped before its task started (timeout below, or the request gone): the task never runs.
+    let _give_up = GiveUpUnlessStarted(turn.clone());
     match tokio::time::timeout_at(deadline, task.as_mut()).await {
         Ok(done) => done.map_err(AppError::internal)?,
-        Err(_) => {
-            if turn
-                .compare_exchange(WAITING, GIVEN_UP, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
-                Err(busy())
-            } else {
-                // Started in time: it finishes, however long it takes.
-                task.await.map_err(AppError::internal)?
-            }
-        }
+        Err(_) if turn.give_up() => Err(busy()),
+        // Started in time: it finishes, however long it takes.
+        Err(_) => task.await.map_err(AppError::internal)?,
+    }
+}
+
+/// Whether a queued database task runs: whichever of the task (starting) and its request
+/// (giving up) moves first decides.
+#[derive(Clone, Default)]
+struct Turn(Arc<std::sync::atomic::AtomicU8>);
+
+impl Turn {
+    const WAITING: u8 = 0;
+    const STARTED: u8 = 1;
+    const GIVEN_UP: u8 = 2;
+
+    fn mark(&self, to: u8) -> bool {
+        use std::sync::atomic::Ordering;
+        self.0
+            .compare_exchange(Self::WAITING, to, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// The task may run (nobody gave it up first).
+    fn start(&self) -> bool {
+        self.mark(Self::STARTED)
+    }
+
+    /// The task will never run (it had not started).
+    fn give_up(&self) -> bool {
+        self.mark(Self::GIVEN_UP)
+    }
+}
+
+struct GiveUpUnlessStarted(Turn);
+
+impl Drop for GiveUpUnlessStarted {
+    fn drop(&mut self) {
+        self.0.give_up();
     }
 }
 

@@ -2400,4 +2400,14 @@ async fn the_assign_list_follows_staff_changes_at_once() {
         !after_deactivate.contains(&"Zoe Agent".to_string()),
         "{after_deactivate:?}"
     );
+
+    let activated = admin
+        .post_from("/admin/users", &format!("/admin/users/{zoe}/activate"), &[])
+        .await;
+    assert_eq!(activated.status, 303, "{}", activated.body);
+    let after_activate = assign_options(&amir.get(&path).await);
+    assert!(
+        after_activate.contains(&"Zoe Agent".to_string()),
+        "{after_activate:?}"
+    );
 }

@@ -170,6 +170,7 @@ async fn a_known_url_asked_with_another_method_gets_the_405_page() {
 
 /// With every connection busy, a database task that has not started within the checkout
 /// timeout is answered 503 in time, and never runs later: the answer the client got stands.
+/// Nor does a queued task whose request went away (its future dropped) before it started.
 #[test]
 fn a_database_task_that_waits_past_the_checkout_timeout_is_a_503_and_never_runs() {
     use std::sync::Arc;
@@ -186,6 +187,7 @@ fn a_database_task_that_waits_past_the_checkout_timeout_is_a_503_and_never_runs(
     let pool = supportdesk::db::build_pool(&server().url(&db_name), 1).unwrap();
     let state = AppState::new(pool, crate::harness::test_settings(&[])).unwrap();
     let ran = Arc::new(AtomicBool::new(false));
+    let ran_abandoned = Arc::new(AtomicBool::new(false));
     runtime.block_on(async {
         let (release, held) = std::sync::mpsc::channel::<()>();
         let holder = with_db(&state, move |_| {
@@ -194,6 +196,17 @@ fn a_database_task_that_waits_past_the_checkout_timeout_is_a_503_and_never_runs(
         });
         let waiter = async {
             tokio::time::sleep(Duration::from_millis(200)).await;
+            // A client that hangs up while its task is queued: the future is dropped.
+            let ran_abandoned = ran_abandoned.clone();
+            let abandoned = tokio::time::timeout(
+                Duration::from_millis(100),
+                with_db(&state, move |_| {
+                    ran_abandoned.store(true, Ordering::SeqCst);
+                    Ok(())
+                }),
+            )
+            .await;
+            assert!(abandoned.is_err(), "the holder keeps the only thread");
             let started = Instant::now();
             let ran = ran.clone();
             let answer = tokio::time::timeout(
@@ -227,6 +240,10 @@ fn a_database_task_that_waits_past_the_checkout_timeout_is_a_503_and_never_runs(
     assert!(
         !ran.load(Ordering::SeqCst),
         "the given-up task ran after its 503"
+    );
+    assert!(
+        !ran_abandoned.load(Ordering::SeqCst),
+        "the task of a request that went away ran"
     );
     drop(state);
     drop(runtime);
