@@ -56,6 +56,11 @@ pub struct Settings {
 
 /// Length of the key material kept in the data folder (actix's cookie `Key` wants 64 bytes).
 pub const SECRET_KEY_BYTES: usize = 64;
+/// The processors this process may use (1 when the system cannot say).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// The most `SUPPORTDESK_DB_CONNECTIONS` may ask for (PostgreSQL's default limit is 100).
 pub const MAX_DB_CONNECTIONS: u32 = 1000;
 /// Shortest `SUPPORTDESK_SECRET_KEY` we accept; shorter keys are guessable.
@@ -126,8 +131,7 @@ impl Settings {
     /// pages faster; they make every statement wait its turn for a processor (see `web::with_db`).
     pub fn db_connections(&self) -> u32 {
         self.db_connections.unwrap_or_else(|| {
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            u32::try_from(cores * 2)
+            u32::try_from(cores() * 2)
                 .unwrap_or(MAX_DB_CONNECTIONS)
                 .min(MAX_DB_CONNECTIONS)
         })
@@ -229,8 +233,7 @@ mod tests {
         assert_eq!(s.jobs_schedule, "0 * * * * *");
         assert!(!s.demo);
         assert!(s.db_connections.is_none());
-        let cores = std::thread::available_parallelism().unwrap().get() as u32;
-        assert_eq!(s.db_connections(), 2 * cores);
+        assert_eq!(s.db_connections(), 2 * cores() as u32);
         let s = settings(&[("SUPPORTDESK_DB_CONNECTIONS", " 7 ")]).unwrap();
         assert_eq!(s.db_connections(), 7);
     }

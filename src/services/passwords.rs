@@ -20,7 +20,7 @@ fn hasher() -> Argon2<'static> {
 fn one_per_core<T>(work: impl FnOnce() -> T) -> T {
     static RUNNING: Mutex<usize> = Mutex::new(0);
     static TURN: Condvar = Condvar::new();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::config::cores();
     {
         let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
         while *running >= cores {
@@ -93,7 +93,7 @@ mod tests {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static NOW: AtomicUsize = AtomicUsize::new(0);
         static MOST: AtomicUsize = AtomicUsize::new(0);
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = crate::config::cores();
         let threads: Vec<_> = (0..cores * 3)
             .map(|_| {
                 std::thread::spawn(|| {

@@ -163,10 +163,7 @@ where
     T: Send + 'static,
 {
     static TURNS: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
-    let turns = TURNS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Arc::new(tokio::sync::Semaphore::new(cores))
-    });
+    let turns = TURNS.get_or_init(|| Arc::new(tokio::sync::Semaphore::new(crate::config::cores())));
     let permit = turns
         .clone()
         .acquire_owned()
@@ -345,10 +342,14 @@ pub fn build_server(
 ) -> std::io::Result<Server> {
     let key = state.key.clone();
     let secure = state.settings.secure_cookies;
-    // One blocking thread per pooled connection, shared out over the workers (see `with_db`).
-    let workers =
-        workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let max_blocking = (state.pool.max_size() as usize).div_ceil(workers).max(1);
+    // One blocking thread per pooled connection, shared out over the workers (see `with_db`):
+    // no more workers than connections, and when they do not divide evenly, a few threads more
+    // than connections (those wait for one in the pool, as all did before).
+    let connections = state.pool.max_size() as usize;
+    let workers = workers
+        .unwrap_or_else(crate::config::cores)
+        .clamp(1, connections.max(1));
+    let max_blocking = connections.div_ceil(workers);
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())

@@ -188,40 +188,35 @@ fn a_database_task_that_waits_past_the_checkout_timeout_is_a_503_and_never_runs(
     let state = AppState::new(pool, crate::harness::test_settings(&[])).unwrap();
     let ran = Arc::new(AtomicBool::new(false));
     let ran_abandoned = Arc::new(AtomicBool::new(false));
+    // A task that only records that it ran.
+    let marks = |flag: &Arc<AtomicBool>| {
+        let flag = flag.clone();
+        with_db(&state, move |_| {
+            flag.store(true, Ordering::SeqCst);
+            Ok(())
+        })
+    };
     runtime.block_on(async {
         let (release, held) = std::sync::mpsc::channel::<()>();
         let holder = with_db(&state, move |_| {
             held.recv().ok();
             Ok("held")
         });
-        let waiter = async {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            // A client that hangs up while its task is queued: the future is dropped.
-            let ran_abandoned = ran_abandoned.clone();
-            let abandoned = tokio::time::timeout(
-                Duration::from_millis(100),
-                with_db(&state, move |_| {
-                    ran_abandoned.store(true, Ordering::SeqCst);
-                    Ok(())
-                }),
-            )
-            .await;
-            assert!(abandoned.is_err(), "the holder keeps the only thread");
-            let started = Instant::now();
-            let ran = ran.clone();
-            let answer = tokio::time::timeout(
-                Duration::from_secs(10),
-                with_db(&state, move |_| {
-                    ran.store(true, Ordering::SeqCst);
-                    Ok(())
-                }),
-            )
-            .await
+        let waiter =
+            async {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                // A client that hangs up while its task is queued: the future is dropped.
+                let abandoned =
+                    tokio::time::timeout(Duration::from_millis(100), marks(&ran_abandoned)).await;
+                assert!(abandoned.is_err(), "the holder keeps the only thread");
+                let started = Instant::now();
+                let answer = tokio::time::timeout(Duration::from_secs(10), marks(&ran))
+                .await
             .expect("a waiting task is answered within the checkout timeout, not after the holder");
-            let took = started.elapsed();
-            release.send(()).unwrap();
-            (answer, took)
-        };
+                let took = started.elapsed();
+                release.send(()).unwrap();
+                (answer, took)
+            };
         let (held, (answer, took)) = tokio::join!(holder, waiter);
         assert_eq!(held.unwrap(), "held");
         assert!(
