@@ -208,10 +208,11 @@ fn serve(settings: Settings, bind: Option<String>) -> CliResult {
         if settings.demo {
             seed_demo_if_empty(&pool)?;
         }
-        // The jobs get their own connections: a long sweep never holds one a request waits for,
-        // and a tick that overlaps a long one finds the job's lock taken and skips.
+        // The jobs get their own connections: a long sweep never holds one a request waits for.
+        // Three: a backlog drains on two, and a tick that overlaps a long sweep takes the third,
+        // finds the job's lock taken and skips.
         let jobs_pool = if settings.jobs {
-            Some(db::build_pool(database.url(), 2)?)
+            Some(db::build_pool(database.url(), 3)?)
         } else {
             None
         };

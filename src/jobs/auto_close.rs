@@ -7,6 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer, Jsonb, Text, Timestamptz};
 
+use super::Drained;
+use crate::db::PgPool;
 use crate::domain::ticket::{self, Action, Actor, Category, Priority, Status, TicketState};
 
 pub const BATCH: i64 = 1000;
@@ -50,8 +52,13 @@ WITH due AS (
 )
 SELECT count(*) AS closed FROM closed";
 
-/// Closes every due ticket as of `at`; returns how many.
-pub fn run(conn: &mut PgConnection, at: DateTime<Utc>, hours: u32) -> QueryResult<i64> {
+/// Closes every due ticket as of `at`; returns how many, and on how many connections.
+pub fn run(
+    pool: &PgPool,
+    conn: &mut PgConnection,
+    at: DateTime<Utc>,
+    hours: u32,
+) -> QueryResult<Drained> {
     // What an auto-close writes, asked of the state machine once: the events do not
     // depend on the ticket's priority, category or assignee.
     let sample = TicketState {
@@ -74,24 +81,17 @@ pub fn run(conn: &mut PgConnection, at: DateTime<Utc>, hours: u32) -> QueryResul
         .collect();
     let cutoff = at - Duration::hours(i64::from(hours));
     let body = message(hours);
-    let mut total = 0;
-    loop {
-        let n = conn.transaction(|conn| {
-            diesel::sql_query(CLOSE_DUE)
-                .bind::<Timestamptz, _>(cutoff)
-                .bind::<BigInt, _>(BATCH)
-                .bind::<Timestamptz, _>(at)
-                .bind::<Text, _>(&body)
-                .bind::<Array<Text>, _>(&kinds)
-                .bind::<Array<Jsonb>, _>(&details)
-                .get_result::<Count>(conn)
-                .map(|c| c.closed)
-        })?;
-        total += n;
-        if n < BATCH {
-            return Ok(total);
-        }
-    }
+    super::drain(pool, conn, BATCH, |conn| {
+        diesel::sql_query(CLOSE_DUE)
+            .bind::<Timestamptz, _>(cutoff)
+            .bind::<BigInt, _>(BATCH)
+            .bind::<Timestamptz, _>(at)
+            .bind::<Text, _>(&body)
+            .bind::<Array<Text>, _>(&kinds)
+            .bind::<Array<Jsonb>, _>(&details)
+            .get_result::<Count>(conn)
+            .map(|c| c.closed)
+    })
 }
 
 /// The query plan of the due-ticket scan, for tests and benchmarks.

@@ -1,6 +1,7 @@
 //! Scheduled jobs (DESIGN.md section 4). Each job is set-based SQL in batches and
 //! takes a PostgreSQL advisory lock, so any number of processes can run them and
-//! each ticket is changed exactly once. The scheduler's tick skips a job whose lock
+//! each ticket is changed exactly once. A backlog of more than one batch drains on two
+//! connections at once (see `drain`). The scheduler's tick skips a job whose lock
 //! another process holds; `supportdesk jobs run` waits for it.
 
 pub mod auto_close;
@@ -21,6 +22,63 @@ pub struct JobReport {
     pub summary: String,
     /// How long the job took, lock wait included.
     pub took: std::time::Duration,
+    /// How many connections did the work: 2 when a backlog was drained on two at once.
+    pub connections: usize,
+}
+
+/// What a job's batches did: how many tickets they changed, on how many connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Drained {
+    pub changed: i64,
+    pub connections: usize,
+}
+
+/// How long the second connection of [`drain`] may take to come from the pool before the
+/// first goes on alone.
+const HELPER_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Runs `batch`, each run in its own transaction, until a run changes fewer than `size`
+/// tickets. When the first run comes back full there is a backlog, and a second connection
+/// from `pool` drains it alongside this one. The batches pick their tickets with
+/// `FOR UPDATE SKIP LOCKED`, so the two never take the same ticket. On two cores a backlog
+/// then clears in a little over half the time. With nothing due it is one statement on one
+/// connection, as before.
+fn drain<F>(pool: &PgPool, conn: &mut PgConnection, size: i64, batch: F) -> QueryResult<Drained>
+where
+    F: Fn(&mut PgConnection) -> QueryResult<i64> + Sync,
+{
+    let until_short = |conn: &mut PgConnection| -> QueryResult<i64> {
+        let mut total = 0;
+        loop {
+            let n = conn.transaction(|c| batch(c))?;
+            total += n;
+            if n < size {
+                return Ok(total);
+            }
+        }
+    };
+    let first = conn.transaction(|c| batch(c))?;
+    if first < size {
+        return Ok(Drained {
+            changed: first,
+            connections: 1,
+        });
+    }
+    std::thread::scope(|s| {
+        let helper = s.spawn(|| match pool.get_timeout(HELPER_WAIT) {
+            Ok(mut second) => until_short(&mut second).map(Some),
+            Err(_) => Ok(None),
+        });
+        let mine = until_short(conn);
+        let theirs = helper
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (mine, theirs) = (mine?, theirs?);
+        Ok(Drained {
+            changed: first + mine + theirs.unwrap_or(0),
+            connections: if theirs.is_some() { 2 } else { 1 },
+        })
+    })
 }
 
 /// Whether to wait for another process's run of the same job, or skip this one.
@@ -81,27 +139,36 @@ pub fn run_all(
     let mut reports = Vec::new();
     let started = std::time::Instant::now();
     let closed = with_lock(&mut conn, AUTO_CLOSE_LOCK, wait, |c| {
-        auto_close::run(c, at, settings.auto_close_hours)
+        auto_close::run(pool, c, at, settings.auto_close_hours)
     })
     .map_err(|e| format!("auto_close: {e}"))?;
-    reports.push(JobReport {
-        job: "auto_close",
-        summary: match closed {
-            Some(n) => format!("closed {n} ticket{}", if n == 1 { "" } else { "s" }),
-            None => "skipped: another process is running it".into(),
-        },
-        took: started.elapsed(),
-    });
+    reports.push(report("auto_close", closed, started, |n| {
+        format!("closed {n} ticket{}", if n == 1 { "" } else { "s" })
+    }));
     let started = std::time::Instant::now();
-    let marked = with_lock(&mut conn, SLA_BREACH_LOCK, wait, |c| sla_breach::run(c, at))
-        .map_err(|e| format!("sla_breach: {e}"))?;
-    reports.push(JobReport {
-        job: "sla_breach",
-        summary: match marked {
-            Some(n) => format!("marked {n} breached clock{}", if n == 1 { "" } else { "s" }),
+    let marked = with_lock(&mut conn, SLA_BREACH_LOCK, wait, |c| {
+        sla_breach::run(pool, c, at)
+    })
+    .map_err(|e| format!("sla_breach: {e}"))?;
+    reports.push(report("sla_breach", marked, started, |n| {
+        format!("marked {n} breached clock{}", if n == 1 { "" } else { "s" })
+    }));
+    Ok(reports)
+}
+
+fn report(
+    job: &'static str,
+    drained: Option<Drained>,
+    started: std::time::Instant,
+    summary: impl Fn(i64) -> String,
+) -> JobReport {
+    JobReport {
+        job,
+        summary: match drained {
+            Some(d) => summary(d.changed),
             None => "skipped: another process is running it".into(),
         },
         took: started.elapsed(),
-    });
-    Ok(reports)
+        connections: drained.map_or(0, |d| d.connections),
+    }
 }

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Jsonb, Text, Timestamptz};
 
+use super::Drained;
+use crate::db::PgPool;
 use crate::domain::ticket::Event;
 
 pub const BATCH: i64 = 1000;
@@ -34,24 +36,17 @@ WITH due AS (
 )
 SELECT count(*) AS marked FROM marked";
 
-/// Marks every clock due by `at`; returns how many.
-pub fn run(conn: &mut PgConnection, at: DateTime<Utc>) -> QueryResult<i64> {
+/// Marks every clock due by `at`; returns how many, and on how many connections.
+pub fn run(pool: &PgPool, conn: &mut PgConnection, at: DateTime<Utc>) -> QueryResult<Drained> {
     let event = Event::sla_breached();
     let detail = serde_json::to_value(event.detail).unwrap_or_default();
-    let mut total = 0;
-    loop {
-        let n = conn.transaction(|conn| {
-            diesel::sql_query(MARK_DUE)
-                .bind::<Timestamptz, _>(at)
-                .bind::<BigInt, _>(BATCH)
-                .bind::<Text, _>(event.kind.as_str())
-                .bind::<Jsonb, _>(&detail)
-                .get_result::<Count>(conn)
-                .map(|c| c.marked)
-        })?;
-        total += n;
-        if n < BATCH {
-            return Ok(total);
-        }
-    }
+    super::drain(pool, conn, BATCH, |conn| {
+        diesel::sql_query(MARK_DUE)
+            .bind::<Timestamptz, _>(at)
+            .bind::<BigInt, _>(BATCH)
+            .bind::<Text, _>(event.kind.as_str())
+            .bind::<Jsonb, _>(&detail)
+            .get_result::<Count>(conn)
+            .map(|c| c.marked)
+    })
 }

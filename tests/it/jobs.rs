@@ -295,6 +295,64 @@ async fn two_runs_at_the_same_moment_close_each_ticket_once() {
 }
 
 #[tokio::test]
+async fn a_backlog_drains_on_two_connections_and_each_ticket_changes_once() {
+    let app = TestApp::spawn().await;
+    seed_tickets(&app, 2500, 0);
+    let (pool, settings) = (app.pool(), test_settings(&[]));
+    let once = |kind: &str| {
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS n FROM (SELECT ticket_number FROM ticket_events
+                 WHERE kind = '{kind}' GROUP BY 1 HAVING count(*) > 1) twice"
+            ),
+        )
+    };
+    let reports = jobs::run_all(&pool, &settings, Utc::now(), LockWait::Wait).unwrap();
+    assert_eq!(reports[0].summary, "closed 2500 tickets");
+    assert_eq!(reports[0].connections, 2, "{reports:?}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM tickets WHERE close_reason = 'auto'"
+        ),
+        2500
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM messages WHERE kind = 'system'"
+        ),
+        2500
+    );
+    assert_eq!(once("auto_closed"), 0, "no ticket closed twice");
+    // 1,500 running clocks past due: the SLA sweep drains them on two connections too.
+    diesel::sql_query(
+        "UPDATE tickets SET status = 'in_progress', close_reason = NULL, closed_at = NULL,
+                response_breached = FALSE, response_started_at = now() - interval '2 days',
+                response_due_at = now() - interval '1 day'
+         WHERE number IN (SELECT number FROM tickets ORDER BY number LIMIT 1500)",
+    )
+    .execute(&mut app.conn())
+    .unwrap();
+    let reports = jobs::run_all(&pool, &settings, Utc::now(), LockWait::Wait).unwrap();
+    assert_eq!(reports[1].summary, "marked 1500 breached clocks");
+    assert_eq!(reports[1].connections, 2, "{reports:?}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM ticket_events WHERE kind = 'sla_breached'"
+        ),
+        1500
+    );
+    assert_eq!(once("sla_breached"), 0, "no clock marked twice");
+    // Nothing due: one statement on one connection.
+    let reports = jobs::run_all(&pool, &settings, Utc::now(), LockWait::Wait).unwrap();
+    assert_eq!(reports[1].summary, "marked 0 breached clocks");
+    assert_eq!((reports[0].connections, reports[1].connections), (1, 1));
+}
+
+#[tokio::test]
 async fn with_100000_tickets_and_100_due_only_the_due_ones_are_read() {
     let app = TestApp::spawn().await;
     seed_tickets(&app, 100, 99_900);
