@@ -358,14 +358,19 @@ pub fn other_open(
     org_id: i64,
     except: i64,
 ) -> QueryResult<Vec<TicketLine>> {
-    tickets::table
+    let query = tickets::table
         .filter(tickets::organization_id.eq(org_id))
         .filter(tickets::status.ne(CLOSED))
-        .filter(tickets::number.ne(except))
-        .order(tickets::number.desc())
-        .limit(10)
-        .select(TicketLine::as_select())
-        .load(conn)
+        .filter(tickets::number.ne(except));
+    // The limit as a literal: bound, it had PostgreSQL plan the statement on every page.
+    Paged::new(
+        query
+            .order(tickets::number.desc())
+            .select(TicketLine::as_select()),
+        10,
+        0,
+    )
+    .load(conn)
 }
 
 /// Active staff who can take tickets, by name.

@@ -7,9 +7,7 @@ use diesel::prelude::*;
 use super::plans::PlanCache;
 use super::{FieldProblem, ServiceError};
 use crate::db::accounts::UserRow;
-use crate::db::tickets::{
-    self as q, AttachmentMeta, EventRow, ListFilter, MessageRow, NewTicket, TicketRow,
-};
+use crate::db::tickets::{self as q, AttachmentMeta, ListFilter, NewTicket, TicketRow};
 use crate::domain::access::customer_sees_ticket;
 use crate::domain::account::MemberRole;
 use crate::domain::content::{FileKind, MessageBody, Subject};
@@ -551,9 +549,7 @@ pub struct TicketPage {
     /// The plan the ticket was opened under, with its calendar.
     pub plan_view: super::plans::PlanView,
     pub people: q::TicketPeople,
-    pub messages: Vec<MessageRow>,
-    pub attachments: Vec<AttachmentMeta>,
-    pub events: Vec<EventRow>,
+    pub thread: q::Thread,
 }
 
 /// Loads a ticket for `viewer`; notes (and their files and events) only for staff.
@@ -570,9 +566,7 @@ pub fn page(
     Ok(TicketPage {
         people,
         plan_view: plans.load(conn, ticket.plan_id)?,
-        messages: q::messages_of(conn, number, staff)?,
-        attachments: q::attachments_of(conn, number, staff)?,
-        events: q::events_of(conn, number, staff)?,
+        thread: q::thread_of(conn, number, staff)?,
         ticket,
     })
 }

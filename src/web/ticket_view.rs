@@ -249,7 +249,7 @@ impl TicketView {
             size: file_size(a.size_bytes),
         };
         let mut days: Vec<Day> = Vec::new();
-        for m in &p.messages {
+        for m in &p.thread.messages {
             let label = present::day(&m.created_at);
             let author = m
                 .author_name
@@ -265,6 +265,7 @@ impl TicketView {
                 time_machine: machine(&m.created_at),
                 body_html: body_html(&m.body),
                 files: p
+                    .thread
                     .attachments
                     .iter()
                     .filter(|a| a.message_id == m.id)
@@ -284,6 +285,7 @@ impl TicketView {
                 .chain(p.ticket.assignee_id.zip(p.people.assignee.clone()))
                 .collect();
         let events = p
+            .thread
             .events
             .iter()
             .map(|e| {
@@ -314,7 +316,7 @@ impl TicketView {
             summary: TicketSummary::new(lang, prefix, &p.ticket.line(), Some(&p.plan_view), now),
             auto_close_at,
             version: p.ticket.version,
-            files: p.attachments.iter().map(file_view).collect(),
+            files: p.thread.attachments.iter().map(file_view).collect(),
             requester: p.people.requester,
             assignee: p.people.assignee,
             organization: p.people.organization,

@@ -1624,7 +1624,6 @@ async fn badges_stop_counting_at_the_cap_and_say_99_plus() {
 /// this test does not cover it.)
 #[actix_web::test]
 async fn the_queue_keeps_one_plan_per_connection() {
-    use diesel::prelude::*;
     use supportdesk::db::queue::{self, QueueFilter, View};
 
     let app = TestApp::spawn().await;
@@ -1656,6 +1655,13 @@ async fn the_queue_keeps_one_plan_per_connection() {
     for _ in 0..10 {
         assert_eq!(queue::queue(&mut conn, &filter).unwrap().len(), 26);
     }
+    assert_one_plan(&mut conn, "the queue page", "\"due_key\" ASC");
+}
+
+/// Asserts that the prepared statement whose text contains `needle` kept a generic plan
+/// (after PostgreSQL's five custom ones) instead of being planned on every execution.
+fn assert_one_plan(conn: &mut diesel::PgConnection, what: &str, needle: &str) {
+    use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct Prepared {
         #[diesel(sql_type = Text)]
@@ -1668,19 +1674,58 @@ async fn the_queue_keeps_one_plan_per_connection() {
     let prepared: Vec<Prepared> = diesel::sql_query(
         "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements",
     )
-    .load(&mut conn)
+    .load(conn)
     .unwrap();
     let s = prepared
         .iter()
-        .find(|p| p.statement.contains("\"due_key\" ASC"))
-        .expect("the queue's statement is prepared");
+        .find(|p| p.statement.contains(needle))
+        .unwrap_or_else(|| panic!("{what}: its statement is not prepared"));
     assert!(
         s.generic_plans >= 4 && s.custom_plans <= 5,
-        "the queue page was planned on every execution: {} generic, {} custom plans\n{}",
+        "{what} was planned on every execution: {} generic, {} custom plans\n{}",
         s.generic_plans,
         s.custom_plans,
         s.statement
     );
+}
+
+/// A ticket page's thread, the console's "other open tickets" and the customer's list are
+/// each prepared once and keep one plan per connection. The thread was `sql_query`, which
+/// Diesel never prepares (PostgreSQL parsed and planned it on every page); the two lists bound
+/// their `LIMIT`, which had PostgreSQL plan them on every page at 1,000,000 tickets.
+#[actix_web::test]
+async fn a_ticket_page_and_the_lists_keep_one_plan_per_connection() {
+    use supportdesk::db::{queue, tickets};
+
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let n = quick(&ana, "Many like me").await;
+    copy_ticket(&app, n, 6000);
+    exec(
+        &app,
+        "UPDATE tickets SET status = 'closed', closed_at = now(), close_reason = 'resolved' \
+         WHERE number % 2 = 0",
+    );
+    exec(&app, "ANALYZE");
+    let mut conn = app.conn();
+    let org = tickets::ticket(&mut conn, n)
+        .unwrap()
+        .unwrap()
+        .organization_id;
+    let filter = tickets::ListFilter {
+        organization_id: org,
+        limit: 26,
+        ..Default::default()
+    };
+    for _ in 0..10 {
+        let thread = tickets::thread_of(&mut conn, n, true).unwrap();
+        assert_eq!(thread.messages.len(), 1);
+        assert_eq!(queue::other_open(&mut conn, org, n).unwrap().len(), 10);
+        assert_eq!(tickets::list(&mut conn, &filter).unwrap().len(), 26);
+    }
+    assert_one_plan(&mut conn, "the thread", "AS part");
+    assert_one_plan(&mut conn, "the other open tickets", "\"number\" != ");
+    assert_one_plan(&mut conn, "the customer's list", "\"updated_at\" DESC");
 }
 
 #[actix_web::test]

@@ -114,6 +114,7 @@ pub async fn show(
         let who = with_db(&state, move |conn| {
             let page = svc::page(conn, viewer, number, &plan_cache)?;
             Ok(page
+                .thread
                 .events
                 .iter()
                 .rev()
