@@ -102,11 +102,14 @@ pub fn explain(conn: &mut PgConnection, at: DateTime<Utc>, hours: u32) -> QueryR
         line: String,
     }
     let cutoff = at - Duration::hours(i64::from(hours));
-    let lines: Vec<Line> = diesel::sql_query(
-        "EXPLAIN SELECT number FROM tickets WHERE status = 'awaiting_customer' AND last_support_reply_at <= $1 ORDER BY last_support_reply_at LIMIT $2",
-    )
-    .bind::<Timestamptz, _>(cutoff)
-    .bind::<Integer, _>(BATCH as i32)
-    .load(conn)?;
+    let lines: Vec<Line> = conn.transaction(|conn| {
+        super::scan_in_order(conn)?;
+        diesel::sql_query(
+            "EXPLAIN SELECT number FROM tickets WHERE status = 'awaiting_customer' AND last_support_reply_at <= $1 ORDER BY last_support_reply_at LIMIT $2",
+        )
+        .bind::<Timestamptz, _>(cutoff)
+        .bind::<Integer, _>(BATCH as i32)
+        .load(conn)
+    })?;
     Ok(lines.into_iter().map(|l| l.line).collect())
 }

@@ -33,6 +33,18 @@ pub struct Drained {
     pub connections: usize,
 }
 
+/// Has the due scans of this transaction walk their partial index in order. When PostgreSQL
+/// expects fewer due tickets than a batch it prefers a bitmap scan, which reads the same index
+/// entries but never marks those of tickets already handled as dead: every sweep then read
+/// them all again until the next vacuum. After the seeded backlog of 100,000 clocks that was
+/// 65,000 dead entries and 20,000 table pages, 120-140 ms for an SLA sweep with nothing due.
+/// An index scan marks them on its first pass, and the next sweep skips them.
+pub(crate) fn scan_in_order(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("SET LOCAL enable_bitmapscan = off")
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// How long the second connection of [`drain`] may take to come from the pool before the
 /// first goes on alone.
 const HELPER_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
@@ -47,17 +59,23 @@ fn drain<F>(pool: &PgPool, conn: &mut PgConnection, size: i64, batch: F) -> Quer
 where
     F: Fn(&mut PgConnection) -> QueryResult<i64> + Sync,
 {
+    let one = |conn: &mut PgConnection| {
+        conn.transaction(|c| {
+            scan_in_order(c)?;
+            batch(c)
+        })
+    };
     let until_short = |conn: &mut PgConnection| -> QueryResult<i64> {
         let mut total = 0;
         loop {
-            let n = conn.transaction(|c| batch(c))?;
+            let n = one(conn)?;
             total += n;
             if n < size {
                 return Ok(total);
             }
         }
     };
-    let first = conn.transaction(|c| batch(c))?;
+    let first = one(conn)?;
     if first < size {
         return Ok(Drained {
             changed: first,

@@ -50,3 +50,25 @@ pub fn run(pool: &PgPool, conn: &mut PgConnection, at: DateTime<Utc>) -> QueryRe
             .map(|c| c.marked)
     })
 }
+
+/// The query plan of the due-clock scan, as the sweep runs it, for tests and benchmarks.
+pub fn explain(conn: &mut PgConnection, at: DateTime<Utc>) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let lines: Vec<Line> = conn.transaction(|conn| {
+        super::scan_in_order(conn)?;
+        diesel::sql_query(
+            "EXPLAIN SELECT number FROM tickets
+             WHERE NOT response_breached AND response_due_at IS NOT NULL AND status <> 'closed'
+               AND response_due_at <= $1
+             ORDER BY response_due_at LIMIT $2",
+        )
+        .bind::<Timestamptz, _>(at)
+        .bind::<BigInt, _>(BATCH)
+        .load(conn)
+    })?;
+    Ok(lines.into_iter().map(|l| l.line).collect())
+}

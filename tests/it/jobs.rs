@@ -352,6 +352,37 @@ async fn a_backlog_drains_on_two_connections_and_each_ticket_changes_once() {
     assert_eq!((reports[0].connections, reports[1].connections), (1, 1));
 }
 
+/// The SLA sweep walks its partial index in order even when PostgreSQL expects fewer due
+/// clocks than a batch, where it would rather take a bitmap scan: only an index scan marks the
+/// entries of clocks already handled as dead, so that later sweeps skip them.
+#[tokio::test]
+async fn the_sla_sweep_walks_its_index_in_order() {
+    use supportdesk::jobs::sla_breach;
+
+    let app = TestApp::spawn().await;
+    seed_tickets(&app, 0, 100_000);
+    diesel::sql_query(
+        "UPDATE tickets SET status = 'in_progress', close_reason = NULL, closed_at = NULL,
+                response_breached = FALSE, response_started_at = now() - interval '2 days',
+                response_due_at = now() - interval '1 day' - (number * 7919 % 100000) * interval '1 second'
+         WHERE number % 125 = 0",
+    )
+    .execute(&mut app.conn())
+    .unwrap();
+    diesel::sql_query("ANALYZE tickets")
+        .execute(&mut app.conn())
+        .unwrap();
+    let plan = sla_breach::explain(&mut app.conn(), Utc::now())
+        .unwrap()
+        .join("\n");
+    assert!(
+        plan.contains("Index Scan using tickets_sla_due") && !plan.contains("Bitmap"),
+        "the due clocks are read in index order:\n{plan}"
+    );
+    let report = run_jobs(&app, Utc::now());
+    assert!(report.contains("marked 800 breached clocks"), "{report}");
+}
+
 #[tokio::test]
 async fn with_100000_tickets_and_100_due_only_the_due_ones_are_read() {
     let app = TestApp::spawn().await;
