@@ -1617,6 +1617,21 @@ async fn badges_stop_counting_at_the_cap_and_say_99_plus() {
     assert_eq!(badge(&page.body, "mine"), Some(0));
 }
 
+/// A customer's ticket with 3,000 more open copies and 3,000 closed ones, analyzed, so that
+/// PostgreSQL costs plans as it would on a real queue. Returns the ticket.
+async fn a_real_queue(app: &TestApp) -> i64 {
+    let ana = customer(app, "acme", "ana@acme.example", "professional").await;
+    let n = quick(&ana, "Many like me").await;
+    copy_ticket(app, n, 6000);
+    exec(
+        app,
+        "UPDATE tickets SET status = 'closed', closed_at = now(), close_reason = 'resolved' \
+         WHERE number % 2 = 0",
+    );
+    exec(app, "ANALYZE");
+    n
+}
+
 /// The queue's page is planned once per connection: its statement keeps a generic plan on
 /// the partial index instead of being planned again on every page, as it was while
 /// `'closed'` was a bound parameter. (The badges' bound `LIMIT` had the same effect at
@@ -1627,17 +1642,8 @@ async fn the_queue_keeps_one_plan_per_connection() {
     use supportdesk::db::queue::{self, QueueFilter, View};
 
     let app = TestApp::spawn().await;
-    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    a_real_queue(&app).await;
     let (_amir, amir_id) = agent(&app, "amir@support.example").await;
-    let n = quick(&ana, "Many like me").await;
-    // 3,000 more open copies and 3,000 closed ones, so the plans' costs are those of a real queue.
-    copy_ticket(&app, n, 6000);
-    exec(
-        &app,
-        "UPDATE tickets SET status = 'closed', closed_at = now(), close_reason = 'resolved' \
-         WHERE number % 2 = 0",
-    );
-    exec(&app, "ANALYZE tickets");
     let mut conn = app.conn();
     let filter = QueueFilter {
         view: View::Open,
@@ -1698,15 +1704,7 @@ async fn a_ticket_page_and_the_lists_keep_one_plan_per_connection() {
     use supportdesk::db::{queue, tickets};
 
     let app = TestApp::spawn().await;
-    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
-    let n = quick(&ana, "Many like me").await;
-    copy_ticket(&app, n, 6000);
-    exec(
-        &app,
-        "UPDATE tickets SET status = 'closed', closed_at = now(), close_reason = 'resolved' \
-         WHERE number % 2 = 0",
-    );
-    exec(&app, "ANALYZE");
+    let n = a_real_queue(&app).await;
     let mut conn = app.conn();
     let org = tickets::ticket(&mut conn, n)
         .unwrap()
