@@ -65,7 +65,9 @@ impl<ST, GB> ValidGrouping<GB> for Literal<ST> {
 /// size, so there is one text per page size) and the offset bound, and left out when zero.
 pub struct Paged<Q> {
     query: Q,
-    limit: String,
+    limit: i64,
+    /// `limit` as written into the text; `None`: bound like the offset.
+    limit_text: Option<String>,
     offset: i64,
 }
 
@@ -73,7 +75,19 @@ impl<Q> Paged<Q> {
     pub fn new(query: Q, limit: i64, offset: i64) -> Self {
         Paged {
             query,
-            limit: limit.to_string(),
+            limit,
+            limit_text: Some(limit.to_string()),
+            offset,
+        }
+    }
+
+    /// The limit bound as a parameter: for a page size that comes from a URL, where a
+    /// literal would give every size its own prepared statement on every connection.
+    pub fn bound(query: Q, limit: i64, offset: i64) -> Self {
+        Paged {
+            query,
+            limit,
+            limit_text: None,
             offset,
         }
     }
@@ -92,7 +106,10 @@ impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Paged<Q> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         self.query.walk_ast(out.reborrow())?;
         out.push_sql(" LIMIT ");
-        out.push_sql(&self.limit);
+        match &self.limit_text {
+            Some(text) => out.push_sql(text),
+            None => out.push_bind_param::<BigInt, _>(&self.limit)?,
+        }
         if self.offset > 0 {
             out.push_sql(" OFFSET ");
             out.push_bind_param::<BigInt, _>(&self.offset)?;

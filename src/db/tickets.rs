@@ -533,10 +533,20 @@ pub fn list(conn: &mut PgConnection, f: &ListFilter) -> QueryResult<Vec<TicketLi
     } else {
         q.order((tickets::updated_at.desc(), tickets::number.desc()))
     };
-    // The page size as a literal and no offset on the first page: bound, they had PostgreSQL
-    // plan the statement on every page (as src/db/literal.rs explains).
-    Paged::new(q.select(TicketLine::as_select()), f.limit, f.offset).load(conn)
+    // No offset on the first page, and the page size as a literal for the sizes the list
+    // offers: bound, they had PostgreSQL plan the statement on every page (as
+    // src/db/literal.rs explains). Any other size a URL asks for stays bound, so URLs cannot
+    // give a connection a prepared statement per size.
+    let q = q.select(TicketLine::as_select());
+    if PAGE_SIZES.iter().any(|size| size + 1 == f.limit) {
+        Paged::new(q, f.limit, f.offset).load(conn)
+    } else {
+        Paged::bound(q, f.limit, f.offset).load(conn)
+    }
 }
+
+/// The page sizes the customer's ticket list offers (DESIGN.md allows any up to 100).
+pub const PAGE_SIZES: [i64; 4] = [10, 25, 50, 100];
 
 /// `%text%` with the LIKE wildcards in `text` taken literally.
 pub(crate) fn like_pattern(text: &str) -> String {

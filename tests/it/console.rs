@@ -1724,6 +1724,33 @@ async fn a_ticket_page_and_the_lists_keep_one_plan_per_connection() {
     assert_one_plan(&mut conn, "the thread", "AS part");
     assert_one_plan(&mut conn, "the other open tickets", "\"number\" != ");
     assert_one_plan(&mut conn, "the customer's list", "\"updated_at\" DESC");
+    // Page sizes from a URL: the list offers four, and only those get a statement of their
+    // own; the other 96 sizes DESIGN.md allows share one with a bound limit.
+    for size in 1..=100 {
+        let filter = tickets::ListFilter {
+            limit: size + 1,
+            ..filter.clone()
+        };
+        assert_eq!(
+            tickets::list(&mut conn, &filter).unwrap().len() as i64,
+            size + 1
+        );
+    }
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let lists = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%\"updated_at\" DESC%'",
+    )
+    .get_result::<N>(&mut conn)
+    .unwrap()
+    .n;
+    assert!(
+        lists <= 5,
+        "{lists} prepared statements for the customer's list"
+    );
 }
 
 #[actix_web::test]

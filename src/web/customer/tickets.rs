@@ -238,7 +238,7 @@ pub async fn list(
         statuses: statuses(),
         priorities: priorities(),
         categories: categories(),
-        page_sizes: [10, 25, 50, 100],
+        page_sizes: q::PAGE_SIZES,
         hideable: HIDEABLE,
         ctx: ctx.for_customer(&c),
     };
