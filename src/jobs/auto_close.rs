@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Integer, Jsonb, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Jsonb, Text, Timestamptz};
 
 use super::Drained;
 use crate::db::PgPool;
@@ -26,15 +26,23 @@ struct Count {
     closed: i64,
 }
 
-/// The statement: pick due tickets (skipping rows another transaction holds), close them, and write
-/// the message and the events for exactly the rows closed.
-pub const CLOSE_DUE: &str = "
-WITH due AS (
-    SELECT number FROM tickets
+/// The due tickets' scan: `$1` the cutoff, `$2` the batch size. One text for the job's
+/// statement and for [`explain`], so the plan a test checks is the plan the job runs.
+macro_rules! due_tickets {
+    () => {
+        "SELECT number FROM tickets
     WHERE status = 'awaiting_customer' AND last_support_reply_at <= $1
     ORDER BY last_support_reply_at
-    LIMIT $2
-    FOR UPDATE SKIP LOCKED
+    LIMIT $2"
+    };
+}
+
+/// The statement: pick due tickets (skipping rows another transaction holds), close them, and write
+/// the message and the events for exactly the rows closed.
+pub const CLOSE_DUE: &str = concat!(
+    "WITH due AS (",
+    due_tickets!(),
+    " FOR UPDATE SKIP LOCKED
 ), closed AS (
     UPDATE tickets t SET status = 'closed', close_reason = 'auto', closed_at = $3, updated_at = $3,
         version = t.version + 1, response_started_at = NULL, response_due_at = NULL,
@@ -50,7 +58,8 @@ WITH due AS (
     FROM closed CROSS JOIN unnest($5::text[], $6::jsonb[]) WITH ORDINALITY AS e(kind, detail, ord)
     ORDER BY closed.number, e.ord
 )
-SELECT count(*) AS closed FROM closed";
+SELECT count(*) AS closed FROM closed"
+);
 
 /// Closes every due ticket as of `at`; returns how many, and on how many connections.
 pub fn run(
@@ -94,22 +103,8 @@ pub fn run(
     })
 }
 
-/// The query plan of the due-ticket scan, for tests and benchmarks.
+/// The query plan of the due-ticket scan, as the job runs it, for tests and benchmarks.
 pub fn explain(conn: &mut PgConnection, at: DateTime<Utc>, hours: u32) -> QueryResult<Vec<String>> {
-    #[derive(QueryableByName)]
-    struct Line {
-        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
-        line: String,
-    }
     let cutoff = at - Duration::hours(i64::from(hours));
-    let lines: Vec<Line> = conn.transaction(|conn| {
-        super::scan_in_order(conn)?;
-        diesel::sql_query(
-            "EXPLAIN SELECT number FROM tickets WHERE status = 'awaiting_customer' AND last_support_reply_at <= $1 ORDER BY last_support_reply_at LIMIT $2",
-        )
-        .bind::<Timestamptz, _>(cutoff)
-        .bind::<Integer, _>(BATCH as i32)
-        .load(conn)
-    })?;
-    Ok(lines.into_iter().map(|l| l.line).collect())
+    super::explain_scan(conn, concat!("EXPLAIN ", due_tickets!()), cutoff, BATCH)
 }

@@ -45,6 +45,30 @@ pub(crate) fn scan_in_order(conn: &mut PgConnection) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// The plan of a job's due scan as its batches run it (`scan_in_order` included), for tests
+/// and benchmarks: `explain` is `EXPLAIN` and the scan, whose `$1` is the due time and `$2`
+/// the batch size.
+fn explain_scan(
+    conn: &mut PgConnection,
+    explain: &str,
+    due_by: DateTime<Utc>,
+    batch: i64,
+) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let lines: Vec<Line> = conn.transaction(|conn| {
+        scan_in_order(conn)?;
+        diesel::sql_query(explain)
+            .bind::<diesel::sql_types::Timestamptz, _>(due_by)
+            .bind::<BigInt, _>(batch)
+            .load(conn)
+    })?;
+    Ok(lines.into_iter().map(|l| l.line).collect())
+}
+
 /// How long the second connection of [`drain`] may take to come from the pool before the
 /// first goes on alone.
 const HELPER_WAIT: std::time::Duration = std::time::Duration::from_millis(500);

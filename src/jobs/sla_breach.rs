@@ -18,14 +18,22 @@ struct Count {
     marked: i64,
 }
 
-pub const MARK_DUE: &str = "
-WITH due AS (
-    SELECT number FROM tickets
+/// The due clocks' scan: `$1` the time, `$2` the batch size. One text for the job's
+/// statement and for [`explain`], so the plan a test checks is the plan the job runs.
+macro_rules! due_clocks {
+    () => {
+        "SELECT number FROM tickets
     WHERE NOT response_breached AND response_due_at IS NOT NULL AND status <> 'closed'
       AND response_due_at <= $1
     ORDER BY response_due_at
-    LIMIT $2
-    FOR UPDATE SKIP LOCKED
+    LIMIT $2"
+    };
+}
+
+pub const MARK_DUE: &str = concat!(
+    "WITH due AS (",
+    due_clocks!(),
+    " FOR UPDATE SKIP LOCKED
 ), marked AS (
     UPDATE tickets t SET response_breached = TRUE, ever_breached = TRUE, version = t.version + 1
     FROM due WHERE t.number = due.number AND NOT t.response_breached
@@ -34,7 +42,8 @@ WITH due AS (
     INSERT INTO ticket_events (ticket_number, organization_id, kind, actor_id, detail, created_at)
     SELECT number, organization_id, $3, NULL, $4, response_due_at FROM marked
 )
-SELECT count(*) AS marked FROM marked";
+SELECT count(*) AS marked FROM marked"
+);
 
 /// Marks every clock due by `at`; returns how many, and on how many connections.
 pub fn run(pool: &PgPool, conn: &mut PgConnection, at: DateTime<Utc>) -> QueryResult<Drained> {
@@ -51,24 +60,7 @@ pub fn run(pool: &PgPool, conn: &mut PgConnection, at: DateTime<Utc>) -> QueryRe
     })
 }
 
-/// The query plan of the due-clock scan, as the sweep runs it, for tests and benchmarks.
+/// The query plan of the due-clock scan, as the job runs it, for tests and benchmarks.
 pub fn explain(conn: &mut PgConnection, at: DateTime<Utc>) -> QueryResult<Vec<String>> {
-    #[derive(QueryableByName)]
-    struct Line {
-        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
-        line: String,
-    }
-    let lines: Vec<Line> = conn.transaction(|conn| {
-        super::scan_in_order(conn)?;
-        diesel::sql_query(
-            "EXPLAIN SELECT number FROM tickets
-             WHERE NOT response_breached AND response_due_at IS NOT NULL AND status <> 'closed'
-               AND response_due_at <= $1
-             ORDER BY response_due_at LIMIT $2",
-        )
-        .bind::<Timestamptz, _>(at)
-        .bind::<BigInt, _>(BATCH)
-        .load(conn)
-    })?;
-    Ok(lines.into_iter().map(|l| l.line).collect())
+    super::explain_scan(conn, concat!("EXPLAIN ", due_clocks!()), at, BATCH)
 }

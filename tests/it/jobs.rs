@@ -235,6 +235,17 @@ fn seed_tickets(app: &TestApp, due: i64, others: i64) {
         .unwrap();
 }
 
+/// What auto-closes left: tickets closed with reason `auto`, `auto_closed` events and
+/// system messages.
+fn auto_closed(app: &TestApp) -> [i64; 3] {
+    [
+        "SELECT count(*) AS n FROM tickets WHERE status = 'closed' AND close_reason = 'auto'",
+        "SELECT count(*) AS n FROM ticket_events WHERE kind = 'auto_closed'",
+        "SELECT count(*) AS n FROM messages WHERE kind = 'system'",
+    ]
+    .map(|sql| count(app, sql))
+}
+
 #[tokio::test]
 async fn two_runs_at_the_same_moment_close_each_ticket_once() {
     let app = TestApp::spawn().await;
@@ -260,27 +271,7 @@ async fn two_runs_at_the_same_moment_close_each_ticket_once() {
         reports.contains(&"closed 0 tickets".to_string()),
         "{reports:?}"
     );
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) AS n FROM tickets WHERE status = 'closed' AND close_reason = 'auto'"
-        ),
-        2500
-    );
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) AS n FROM ticket_events WHERE kind = 'auto_closed'"
-        ),
-        2500
-    );
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) AS n FROM messages WHERE kind = 'system'"
-        ),
-        2500
-    );
+    assert_eq!(auto_closed(&app), [2500; 3]);
     // A scheduler tick while another process holds the lock skips instead of waiting.
     let held = app.pool();
     let mut holder = held.get().unwrap();
@@ -311,20 +302,7 @@ async fn a_backlog_drains_on_two_connections_and_each_ticket_changes_once() {
     let reports = jobs::run_all(&pool, &settings, Utc::now(), LockWait::Wait).unwrap();
     assert_eq!(reports[0].summary, "closed 2500 tickets");
     assert_eq!(reports[0].connections, 2, "{reports:?}");
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) AS n FROM tickets WHERE close_reason = 'auto'"
-        ),
-        2500
-    );
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) AS n FROM messages WHERE kind = 'system'"
-        ),
-        2500
-    );
+    assert_eq!(auto_closed(&app), [2500; 3]);
     assert_eq!(once("auto_closed"), 0, "no ticket closed twice");
     // 1,500 running clocks past due: the SLA sweep drains them on two connections too.
     diesel::sql_query(
