@@ -131,35 +131,223 @@ pub struct EventRow {
     pub actor_name: Option<String>,
 }
 
-/// Records a finished response clock and, the first time, the ticket's first response.
-pub fn record_response(
-    conn: &mut PgConnection,
-    ticket: &TicketRow,
-    r: &crate::domain::sla::Response,
+/// A ticket's columns after an action: every column an action may change.
+pub struct TicketChange {
+    pub status: &'static str,
+    pub priority: &'static str,
+    pub category: &'static str,
+    pub assignee_id: Option<i64>,
+    pub close_reason: Option<&'static str>,
+    pub version: i32,
+    pub response_started_at: Option<DateTime<Utc>>,
+    pub response_due_at: Option<DateTime<Utc>>,
+    pub response_breached: bool,
+    pub last_support_reply_at: Option<DateTime<Utc>>,
+    pub last_customer_message_at: DateTime<Utc>,
+    pub customer_version: i32,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub resolution_minutes_used: i64,
+    pub resolution_running_since: Option<DateTime<Utc>>,
+    pub resolution_due_at: Option<DateTime<Utc>>,
+    pub resolution_breached: bool,
+}
+
+/// A message an action adds to the thread.
+pub struct NewMessage<'a> {
+    pub author_id: Option<i64>,
+    /// `reply` or `note`.
+    pub kind: &'a str,
+    pub from_support: bool,
+    pub body: &'a str,
+}
+
+/// Everything an action writes, as one statement: the ticket's new columns, the response it
+/// measured (a row of `response_times`, and the ticket's first response the first time), its
+/// message and its events. One round trip while the ticket's row lock is held, where separate
+/// statements took four or five; Diesel prepares it once per connection (one text).
+pub struct TicketWrite<'a> {
+    number: i64,
+    organization_id: i64,
     at: DateTime<Utc>,
-) -> QueryResult<()> {
-    use super::schema::response_times;
-    diesel::insert_into(response_times::table)
-        .values((
-            response_times::ticket_number.eq(ticket.number),
-            response_times::organization_id.eq(ticket.organization_id),
-            response_times::started_at.eq(r.started_at),
-            response_times::responded_at.eq(at),
-            response_times::business_minutes.eq(r.business_minutes),
-            response_times::breached.eq(r.breached),
-        ))
-        .execute(conn)?;
-    diesel::update(
-        tickets::table
-            .find(ticket.number)
-            .filter(tickets::first_response_at.is_null()),
-    )
-    .set((
-        tickets::first_response_at.eq(at),
-        tickets::first_response_minutes.eq(r.business_minutes),
-    ))
-    .execute(conn)
-    .map(|_| ())
+    change: TicketChange,
+    first_response_at: Option<DateTime<Utc>>,
+    response_started_at: Option<DateTime<Utc>>,
+    response_minutes: Option<i64>,
+    response_breached: Option<bool>,
+    message_author_id: Option<i64>,
+    message_kind: Option<&'a str>,
+    message_from_support: Option<bool>,
+    message_body: Option<&'a str>,
+    actor_id: Option<i64>,
+    event_kinds: Vec<&'a str>,
+    event_details: Vec<serde_json::Value>,
+}
+
+impl<'a> TicketWrite<'a> {
+    /// `events`: each event's kind and detail, in order.
+    pub fn new(
+        ticket: &TicketRow,
+        change: TicketChange,
+        response: Option<&crate::domain::sla::Response>,
+        message: Option<NewMessage<'a>>,
+        actor_id: Option<i64>,
+        events: Vec<(&'a str, serde_json::Value)>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        let (event_kinds, event_details) = events.into_iter().unzip();
+        TicketWrite {
+            number: ticket.number,
+            organization_id: ticket.organization_id,
+            at,
+            change,
+            first_response_at: response.map(|_| at),
+            response_started_at: response.map(|r| r.started_at),
+            response_minutes: response.map(|r| r.business_minutes),
+            response_breached: response.map(|r| r.breached),
+            message_author_id: message.as_ref().and_then(|m| m.author_id),
+            message_kind: message.as_ref().map(|m| m.kind),
+            message_from_support: message.as_ref().map(|m| m.from_support),
+            message_body: message.as_ref().map(|m| m.body),
+            actor_id,
+            event_kinds,
+            event_details,
+        }
+    }
+
+    /// Writes it all; the new message's id if there was one.
+    pub fn run(self, conn: &mut PgConnection) -> QueryResult<Option<i64>> {
+        self.get_result(conn)
+    }
+}
+
+super::literal::prepared_by_text!(TicketWrite<'_>);
+
+impl diesel::query_builder::Query for TicketWrite<'_> {
+    type SqlType = Nullable<BigInt>;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for TicketWrite<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::Array;
+        let c = &self.change;
+        // `sql` then a bind of `value`, in turn.
+        macro_rules! then {
+            ($sql:literal, $ty:ty, $value:expr) => {
+                out.push_sql($sql);
+                out.push_bind_param::<$ty, _>($value)?;
+            };
+        }
+        then!("WITH t AS (UPDATE tickets SET status = ", Text, c.status);
+        then!(", priority = ", Text, c.priority);
+        then!(", category = ", Text, c.category);
+        then!(", assignee_id = ", Nullable<BigInt>, &c.assignee_id);
+        then!(", close_reason = ", Nullable<Text>, &c.close_reason);
+        then!(", version = ", Integer, &c.version);
+        then!(
+            ", response_started_at = ",
+            Nullable<Timestamptz>,
+            &c.response_started_at
+        );
+        then!(
+            ", response_due_at = ",
+            Nullable<Timestamptz>,
+            &c.response_due_at
+        );
+        then!(", response_breached = ", Bool, &c.response_breached);
+        then!(
+            ", last_support_reply_at = ",
+            Nullable<Timestamptz>,
+            &c.last_support_reply_at
+        );
+        then!(
+            ", last_customer_message_at = ",
+            Timestamptz,
+            &c.last_customer_message_at
+        );
+        then!(", customer_version = ", Integer, &c.customer_version);
+        then!(", updated_at = ", Timestamptz, &self.at);
+        then!(", closed_at = ", Nullable<Timestamptz>, &c.closed_at);
+        then!(
+            ", resolution_minutes_used = ",
+            BigInt,
+            &c.resolution_minutes_used
+        );
+        then!(
+            ", resolution_running_since = ",
+            Nullable<Timestamptz>,
+            &c.resolution_running_since
+        );
+        then!(
+            ", resolution_due_at = ",
+            Nullable<Timestamptz>,
+            &c.resolution_due_at
+        );
+        then!(", resolution_breached = ", Bool, &c.resolution_breached);
+        // The first response is kept: SET reads the row as it was.
+        then!(
+            ", first_response_at = CASE WHEN first_response_at IS NULL THEN ",
+            Nullable<Timestamptz>,
+            &self.first_response_at
+        );
+        then!(
+            " ELSE first_response_at END, \
+             first_response_minutes = CASE WHEN first_response_at IS NULL THEN ",
+            Nullable<BigInt>,
+            &self.response_minutes
+        );
+        then!(
+            " ELSE first_response_minutes END WHERE number = ",
+            BigInt,
+            &self.number
+        );
+        then!(
+            "), r AS (INSERT INTO response_times \
+             (ticket_number, organization_id, started_at, responded_at, business_minutes, breached) \
+             SELECT ",
+            BigInt,
+            &self.number
+        );
+        then!(", ", BigInt, &self.organization_id);
+        then!(", ", Nullable<Timestamptz>, &self.response_started_at);
+        then!(", ", Timestamptz, &self.at);
+        then!(", ", Nullable<BigInt>, &self.response_minutes);
+        then!(", ", Nullable<Bool>, &self.response_breached);
+        then!(" WHERE ", Nullable<Timestamptz>, &self.response_started_at);
+        then!(
+            " IS NOT NULL), m AS (INSERT INTO messages \
+             (ticket_number, organization_id, author_id, kind, from_support, body, created_at) \
+             SELECT ",
+            BigInt,
+            &self.number
+        );
+        then!(", ", BigInt, &self.organization_id);
+        then!(", ", Nullable<BigInt>, &self.message_author_id);
+        then!(", ", Nullable<Text>, &self.message_kind);
+        then!(", ", Nullable<Bool>, &self.message_from_support);
+        then!(", ", Nullable<Text>, &self.message_body);
+        then!(", ", Timestamptz, &self.at);
+        then!(" WHERE ", Nullable<Text>, &self.message_kind);
+        then!(
+            " IS NOT NULL RETURNING id), e AS (INSERT INTO ticket_events \
+             (ticket_number, organization_id, kind, actor_id, detail, created_at) \
+             SELECT ",
+            BigInt,
+            &self.number
+        );
+        then!(", ", BigInt, &self.organization_id);
+        then!(", x.kind, ", Nullable<BigInt>, &self.actor_id);
+        then!(", x.detail, ", Timestamptz, &self.at);
+        then!(" FROM unnest(", Array<Text>, &self.event_kinds);
+        then!(", ", Array<Jsonb>, &self.event_details);
+        // Events get their ids in the order given.
+        out.push_sql(
+            ") WITH ORDINALITY AS x(kind, detail, i) ORDER BY x.i) SELECT (SELECT id FROM m)",
+        );
+        Ok(())
+    }
 }
 
 pub fn insert_ticket(conn: &mut PgConnection, t: &NewTicket) -> QueryResult<i64> {

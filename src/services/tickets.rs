@@ -196,17 +196,19 @@ pub fn create(
             },
         )?;
         let row = q::ticket(conn, number)?.ok_or(ServiceError::NotFound)?;
-        write_message(
+        let message_id = q::insert_message(
             conn,
             &row,
             Some(requester),
             "reply",
             false,
             t.body.as_str(),
-            files,
             now,
         )?;
-        write_events(conn, &row, &transition, Some(requester), now)?;
+        write_files(conn, &row, message_id, files, now)?;
+        for (kind, detail) in events_of(&transition)? {
+            q::insert_event(conn, &row, kind, Some(requester), detail, now)?;
+        }
         Ok(number)
     })
 }
@@ -262,25 +264,32 @@ pub fn act_guarded(
         let transition = ticket::apply(&state, viewer.actor(), action)
             .map_err(|r| ServiceError::Conflict(r.key()))?;
         let customer_message = matches!(action, Action::CustomerReply);
-        write_ticket(conn, &plan, &row, &transition, customer_message, now)?;
-        if let Some(m) = message {
-            let kind = if matches!(action, Action::AgentNote) {
+        let (change, response) = ticket_change(&plan, &row, &transition, customer_message, now);
+        let new_message = message.as_ref().map(|m| q::NewMessage {
+            author_id: Some(viewer.user_id()),
+            kind: if matches!(action, Action::AgentNote) {
                 "note"
             } else {
                 "reply"
-            };
-            write_message(
-                conn,
-                &row,
-                Some(viewer.user_id()),
-                kind,
-                viewer.is_staff(),
-                m.body.as_str(),
-                m.files,
-                now,
-            )?;
+            },
+            from_support: viewer.is_staff(),
+            body: m.body.as_str(),
+        });
+        let actor = Some(viewer.user_id());
+        let events = events_of(&transition)?;
+        let message_id = q::TicketWrite::new(
+            &row,
+            change,
+            response.as_ref(),
+            new_message,
+            actor,
+            events,
+            now,
+        )
+        .run(conn)?;
+        if let (Some(id), Some(m)) = (message_id, message) {
+            write_files(conn, &row, id, m.files, now)?;
         }
-        write_events(conn, &row, &transition, Some(viewer.user_id()), now)?;
         Ok(transition)
     })
 }
@@ -297,31 +306,6 @@ fn state_of(row: &TicketRow) -> Result<TicketState, ServiceError> {
         category: Category::parse(&row.category).ok_or_else(bad)?,
         assignee: row.assignee_id,
     })
-}
-
-/// Every column a ticket write sets, as one `UPDATE` that Diesel prepares once per
-/// connection. (Diesel never prepares its own `UPDATE` statements: the derived changeset was
-/// parsed and planned by PostgreSQL on every write, 70 µs of the reply's time.)
-struct TicketUpdate {
-    number: i64,
-    status: String,
-    priority: String,
-    category: String,
-    assignee_id: Option<i64>,
-    close_reason: Option<String>,
-    version: i32,
-    response_started_at: Option<DateTime<Utc>>,
-    response_due_at: Option<DateTime<Utc>>,
-    response_breached: bool,
-    last_support_reply_at: Option<DateTime<Utc>>,
-    last_customer_message_at: DateTime<Utc>,
-    customer_version: i32,
-    updated_at: DateTime<Utc>,
-    closed_at: Option<DateTime<Utc>>,
-    resolution_minutes_used: i64,
-    resolution_running_since: Option<DateTime<Utc>>,
-    resolution_due_at: Option<DateTime<Utc>>,
-    resolution_breached: bool,
 }
 
 /// A ticket's stored resolution clock.
@@ -344,14 +328,15 @@ pub fn clock_of(row: &TicketRow) -> sla::ResponseClock {
     }
 }
 
-fn write_ticket(
-    conn: &mut PgConnection,
+/// The ticket's columns after transition `t`, and the response it measured (if it stopped a
+/// running response clock).
+fn ticket_change(
     plan: &super::plans::PlanView,
     row: &TicketRow,
     t: &Transition,
     customer_message: bool,
     now: DateTime<Utc>,
-) -> Result<(), ServiceError> {
+) -> (q::TicketChange, Option<sla::Response>) {
     // The response clock follows the state machine, with the plan's target for the (new) priority.
     let target = plan
         .terms
@@ -369,11 +354,11 @@ fn write_ticket(
         target,
         now,
     );
-    if t.response_clock == ResponseClock::Stop
-        && let Some(measured) = sla::response(&current, &plan.coverage, now)
-    {
-        q::record_response(conn, row, &measured, now)?;
-    }
+    let response = if t.response_clock == ResponseClock::Stop {
+        sla::response(&current, &plan.coverage, now)
+    } else {
+        None
+    };
     let (response_started_at, response_due_at, response_breached) =
         (next.started_at, next.due_at, next.breached);
     let resolution_target = plan
@@ -401,13 +386,12 @@ fn write_ticket(
         (Status::Closed, None) => Some(now),
         _ => None,
     };
-    TicketUpdate {
-        number: row.number,
-        status: t.status.as_str().into(),
-        priority: t.priority.as_str().into(),
-        category: t.category.as_str().into(),
+    let change = q::TicketChange {
+        status: t.status.as_str(),
+        priority: t.priority.as_str(),
+        category: t.category.as_str(),
         assignee_id: t.assignee,
-        close_reason: t.close_reason.map(|r| r.as_str().to_string()),
+        close_reason: t.close_reason.map(|r| r.as_str()),
         version: row.version + 1,
         response_started_at,
         response_due_at,
@@ -423,124 +407,49 @@ fn write_ticket(
         } else {
             row.customer_version
         },
-        updated_at: now,
         closed_at,
         resolution_minutes_used: resolution.minutes_used,
         resolution_running_since: resolution.running_since,
         resolution_due_at: resolution.due_at,
         resolution_breached: resolution.breached,
-    }
-    .execute(conn)?;
-    Ok(())
+    };
+    (change, response)
 }
 
-crate::db::literal::prepared_by_text!(TicketUpdate);
-
-impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for TicketUpdate {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
-    ) -> QueryResult<()> {
-        use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz};
-        macro_rules! set {
-            ($column:literal, $ty:ty, $value:expr) => {
-                out.push_sql($column);
-                out.push_sql(" = ");
-                out.push_bind_param::<$ty, _>($value)?;
-            };
-        }
-        out.push_sql("UPDATE tickets SET ");
-        set!("status", Text, &self.status);
-        set!(", priority", Text, &self.priority);
-        set!(", category", Text, &self.category);
-        set!(", assignee_id", Nullable<BigInt>, &self.assignee_id);
-        set!(", close_reason", Nullable<Text>, &self.close_reason);
-        set!(", version", Integer, &self.version);
-        set!(
-            ", response_started_at",
-            Nullable<Timestamptz>,
-            &self.response_started_at
-        );
-        set!(
-            ", response_due_at",
-            Nullable<Timestamptz>,
-            &self.response_due_at
-        );
-        set!(", response_breached", Bool, &self.response_breached);
-        set!(
-            ", last_support_reply_at",
-            Nullable<Timestamptz>,
-            &self.last_support_reply_at
-        );
-        set!(
-            ", last_customer_message_at",
-            Timestamptz,
-            &self.last_customer_message_at
-        );
-        set!(", customer_version", Integer, &self.customer_version);
-        set!(", updated_at", Timestamptz, &self.updated_at);
-        set!(", closed_at", Nullable<Timestamptz>, &self.closed_at);
-        set!(
-            ", resolution_minutes_used",
-            BigInt,
-            &self.resolution_minutes_used
-        );
-        set!(
-            ", resolution_running_since",
-            Nullable<Timestamptz>,
-            &self.resolution_running_since
-        );
-        set!(
-            ", resolution_due_at",
-            Nullable<Timestamptz>,
-            &self.resolution_due_at
-        );
-        set!(", resolution_breached", Bool, &self.resolution_breached);
-        set!(" WHERE number", BigInt, &self.number);
-        Ok(())
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write_message(
+/// Stores a message's files.
+fn write_files(
     conn: &mut PgConnection,
     row: &TicketRow,
-    author: Option<i64>,
-    kind: &str,
-    from_support: bool,
-    body: &str,
+    message_id: i64,
     files: &[NewFile],
     now: DateTime<Utc>,
-) -> Result<i64, ServiceError> {
-    let id = q::insert_message(conn, row, author, kind, from_support, body, now)?;
+) -> Result<(), ServiceError> {
     for f in files {
         q::insert_attachment(
             conn,
             row,
-            id,
+            message_id,
             &f.filename,
             f.kind.content_type(),
             &f.bytes,
             now,
         )?;
     }
-    Ok(id)
+    Ok(())
 }
 
-fn write_events(
-    conn: &mut PgConnection,
-    row: &TicketRow,
-    t: &Transition,
-    actor: Option<i64>,
-    now: DateTime<Utc>,
-) -> Result<(), ServiceError> {
-    for event in &t.events {
-        let detail = serde_json::to_value(event.detail).map_err(|e| {
-            ServiceError::Db(diesel::result::Error::SerializationError(Box::new(e)))
-        })?;
-        q::insert_event(conn, row, event.kind.as_str(), actor, detail, now)?;
-    }
-    Ok(())
+/// The events of transition `t`: each one's kind and detail, in order.
+fn events_of(t: &Transition) -> Result<Vec<(&'static str, serde_json::Value)>, ServiceError> {
+    t.events
+        .iter()
+        .map(|event| {
+            serde_json::to_value(event.detail)
+                .map(|detail| (event.kind.as_str(), detail))
+                .map_err(|e| {
+                    ServiceError::Db(diesel::result::Error::SerializationError(Box::new(e)))
+                })
+        })
+        .collect()
 }
 
 /// Everything a ticket page shows.

@@ -1753,6 +1753,72 @@ async fn a_ticket_page_and_the_lists_keep_one_plan_per_connection() {
     );
 }
 
+/// A reply writes the ticket, the response it measured, its message and its events in one
+/// statement while it holds the ticket's row lock: one round trip where there were five (an
+/// `UPDATE`, two for the response, one `INSERT` each for the message and the event), each of
+/// which the next agent answering the same ticket waited for.
+#[actix_web::test]
+async fn a_reply_writes_everything_in_one_statement() {
+    use supportdesk::domain::content::MessageBody;
+    use supportdesk::services::plans::PlanCache;
+    use supportdesk::services::tickets::{Message, support_message};
+
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
+    let (_amir, amir_id) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Disk full").await;
+    let mut conn = app.conn();
+    let body = MessageBody::parse("On it.").unwrap();
+    let message = Message {
+        body: &body,
+        files: &[],
+    };
+    support_message(
+        &mut conn,
+        &PlanCache::default(),
+        amir_id,
+        n,
+        false,
+        message,
+        None,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    // Everything is there, the events in the state machine's order.
+    assert_eq!(support_messages(&app, n), 1);
+    assert_eq!(
+        db_events(&app, n),
+        "created,replied,status_changed,assigned"
+    );
+    assert_eq!(
+        db_field(&app, n, "status").as_deref(),
+        Some("awaiting_customer")
+    );
+    assert_eq!(
+        sql_i64(
+            &app,
+            &format!("SELECT count(*) FROM response_times WHERE ticket_number = {n}")
+        ),
+        1
+    );
+    assert!(db_field(&app, n, "first_response_at").is_some());
+    #[derive(diesel::QueryableByName)]
+    struct Prepared {
+        #[diesel(sql_type = Text)]
+        statement: String,
+    }
+    let writes: Vec<String> = diesel::sql_query(
+        "SELECT statement FROM pg_prepared_statements \
+         WHERE statement ~* '^\\s*(WITH|INSERT|UPDATE|DELETE)'",
+    )
+    .load::<Prepared>(&mut conn)
+    .unwrap()
+    .into_iter()
+    .map(|p| p.statement)
+    .collect();
+    assert_eq!(writes.len(), 1, "the reply's writes: {writes:#?}");
+}
+
 #[actix_web::test]
 async fn a_stale_reply_is_not_sent_and_shows_the_new_message() {
     let app = TestApp::spawn().await;

@@ -339,6 +339,26 @@ async fn an_in_time_reply_pauses_and_a_clean_close_is_met() {
     let page = customer.get(&format!("/tickets/{n}")).await;
     assert_eq!(attr(&page.body, "data-sla"), Some("running"));
     assert!(attr(&page.body, "data-due").is_some());
+    // The second answer is measured too; the ticket keeps its first response.
+    agent_reply(&agent, n, "Answered.").await;
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) AS n FROM response_times WHERE ticket_number = {n}")
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS n FROM tickets WHERE number = {n} AND first_response_at = \
+                 (SELECT min(responded_at) FROM response_times WHERE ticket_number = {n})"
+            )
+        ),
+        1,
+        "the first response stays the first"
+    );
     // Resolved without a breach: met.
     assert_eq!(console_post(&agent, n, "close", &[]).await, 303);
     let page = customer.get(&format!("/tickets/{n}")).await;
