@@ -170,6 +170,7 @@ pub struct TicketWrite<'a> {
     organization_id: i64,
     at: DateTime<Utc>,
     change: TicketChange,
+    // The measured response, if any: all four are `Some` or all `None` (from one `Option`).
     first_response_at: Option<DateTime<Utc>>,
     response_started_at: Option<DateTime<Utc>>,
     response_minutes: Option<i64>,
@@ -294,12 +295,12 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for TicketWrite<'_> {
         );
         then!(
             " ELSE first_response_at END, \
-             first_response_minutes = CASE WHEN first_response_at IS NULL THEN ",
+             first_response_minutes = CASE WHEN first_response_at IS NULL THEN coalesce(",
             Nullable<BigInt>,
             &self.response_minutes
         );
         then!(
-            " ELSE first_response_minutes END WHERE number = ",
+            ", first_response_minutes) ELSE first_response_minutes END WHERE number = ",
             BigInt,
             &self.number
         );

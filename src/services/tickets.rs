@@ -287,7 +287,12 @@ pub fn act_guarded(
             now,
         )
         .run(conn)?;
-        if let (Some(id), Some(m)) = (message_id, message) {
+        if let Some(m) = message {
+            let id = message_id.ok_or_else(|| {
+                ServiceError::Db(diesel::result::Error::DeserializationError(
+                    "the reply's write returned no message id".into(),
+                ))
+            })?;
             write_files(conn, &row, id, m.files, now)?;
         }
         Ok(transition)

@@ -293,12 +293,13 @@ async fn a_due_clock_is_marked_breached_once_across_repeated_and_concurrent_runs
 #[tokio::test]
 async fn an_in_time_reply_pauses_and_a_clean_close_is_met() {
     let (app, customer, agent) = setup("large").await;
+    // Opened 40 minutes ago (Large covers every hour): the first response measures 40 minutes.
     let n = ticket_at(
         &app,
         "acme",
         "ana@acme.example",
         Priority::Normal,
-        Utc::now(),
+        now() - Duration::minutes(40),
     );
     agent_reply(&agent, n, "On it.").await;
     let page = customer.get(&format!("/tickets/{n}")).await;
@@ -358,6 +359,27 @@ async fn an_in_time_reply_pauses_and_a_clean_close_is_met() {
         ),
         1,
         "the first response stays the first"
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS n FROM tickets WHERE number = {n} AND first_response_minutes = \
+                 (SELECT business_minutes FROM response_times WHERE ticket_number = {n} \
+                  ORDER BY responded_at LIMIT 1)"
+            )
+        ),
+        1,
+        "and its business minutes"
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS n FROM tickets WHERE number = {n} AND first_response_minutes = 40"
+            )
+        ),
+        1
     );
     // Resolved without a breach: met.
     assert_eq!(console_post(&agent, n, "close", &[]).await, 303);
