@@ -1754,9 +1754,9 @@ async fn a_ticket_page_and_the_lists_keep_one_plan_per_connection() {
 }
 
 /// A reply writes the ticket, the response it measured, its message and its events in one
-/// statement while it holds the ticket's row lock: one round trip where there were five (an
-/// `UPDATE`, two for the response, one `INSERT` each for the message and the event), each of
-/// which the next agent answering the same ticket waited for. Seen as the one writing
+/// statement while it holds the ticket's row lock: one round trip where there were seven here
+/// (an `UPDATE`, two for the response, one `INSERT` for the message and one per event), each
+/// of which the next agent answering the same ticket waited for. Seen as the one writing
 /// statement the connection prepared (the old code prepared four; statements Diesel does not
 /// prepare would not show here, and the write is prepared).
 #[actix_web::test]
