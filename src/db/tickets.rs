@@ -163,11 +163,11 @@ pub struct NewMessage<'a> {
 
 /// Everything an action writes, as one statement: the ticket's new columns, the response it
 /// measured (a row of `response_times`, and the ticket's first response the first time), its
-/// message and its events. One round trip while the ticket's row lock is held, where separate
-/// statements took four or five; Diesel prepares it once per connection (one text).
+/// message and its events. One round trip while the ticket's row lock is held, where there
+/// was one per row written; Diesel prepares it once per connection (one text). The inserts
+/// take the ticket's number and organization from the `UPDATE`'s own row.
 pub struct TicketWrite<'a> {
     number: i64,
-    organization_id: i64,
     at: DateTime<Utc>,
     change: TicketChange,
     // The measured response, if any: all four are `Some` or all `None` (from one `Option`).
@@ -198,7 +198,6 @@ impl<'a> TicketWrite<'a> {
         let (event_kinds, event_details) = events.into_iter().unzip();
         TicketWrite {
             number: ticket.number,
-            organization_id: ticket.organization_id,
             at,
             change,
             first_response_at: response.map(|_| at),
@@ -289,13 +288,12 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for TicketWrite<'_> {
         then!(", resolution_breached = ", Bool, &c.resolution_breached);
         // The first response is kept: SET reads the row as it was.
         then!(
-            ", first_response_at = CASE WHEN first_response_at IS NULL THEN ",
+            ", first_response_at = coalesce(first_response_at, ",
             Nullable<Timestamptz>,
             &self.first_response_at
         );
         then!(
-            " ELSE first_response_at END, \
-             first_response_minutes = CASE WHEN first_response_at IS NULL THEN coalesce(",
+            "), first_response_minutes = CASE WHEN first_response_at IS NULL THEN coalesce(",
             Nullable<BigInt>,
             &self.response_minutes
         );
@@ -305,43 +303,41 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for TicketWrite<'_> {
             &self.number
         );
         then!(
-            "), r AS (INSERT INTO response_times \
+            " RETURNING number, organization_id), r AS (INSERT INTO response_times \
              (ticket_number, organization_id, started_at, responded_at, business_minutes, breached) \
-             SELECT ",
-            BigInt,
-            &self.number
+             SELECT t.number, t.organization_id, ",
+            Nullable<Timestamptz>,
+            &self.response_started_at
         );
-        then!(", ", BigInt, &self.organization_id);
-        then!(", ", Nullable<Timestamptz>, &self.response_started_at);
         then!(", ", Timestamptz, &self.at);
         then!(", ", Nullable<BigInt>, &self.response_minutes);
         then!(", ", Nullable<Bool>, &self.response_breached);
-        then!(" WHERE ", Nullable<Timestamptz>, &self.response_started_at);
+        then!(
+            " FROM t WHERE ",
+            Nullable<Timestamptz>,
+            &self.response_started_at
+        );
         then!(
             " IS NOT NULL), m AS (INSERT INTO messages \
              (ticket_number, organization_id, author_id, kind, from_support, body, created_at) \
-             SELECT ",
-            BigInt,
-            &self.number
+             SELECT t.number, t.organization_id, ",
+            Nullable<BigInt>,
+            &self.message_author_id
         );
-        then!(", ", BigInt, &self.organization_id);
-        then!(", ", Nullable<BigInt>, &self.message_author_id);
         then!(", ", Nullable<Text>, &self.message_kind);
         then!(", ", Nullable<Bool>, &self.message_from_support);
         then!(", ", Nullable<Text>, &self.message_body);
         then!(", ", Timestamptz, &self.at);
-        then!(" WHERE ", Nullable<Text>, &self.message_kind);
+        then!(" FROM t WHERE ", Nullable<Text>, &self.message_kind);
         then!(
             " IS NOT NULL RETURNING id), e AS (INSERT INTO ticket_events \
              (ticket_number, organization_id, kind, actor_id, detail, created_at) \
-             SELECT ",
-            BigInt,
-            &self.number
+             SELECT t.number, t.organization_id, x.kind, ",
+            Nullable<BigInt>,
+            &self.actor_id
         );
-        then!(", ", BigInt, &self.organization_id);
-        then!(", x.kind, ", Nullable<BigInt>, &self.actor_id);
         then!(", x.detail, ", Timestamptz, &self.at);
-        then!(" FROM unnest(", Array<Text>, &self.event_kinds);
+        then!(" FROM t CROSS JOIN unnest(", Array<Text>, &self.event_kinds);
         then!(", ", Array<Jsonb>, &self.event_details);
         // Events get their ids in the order given.
         out.push_sql(
