@@ -129,6 +129,8 @@ pub struct QueueFilter {
     pub offset: i64,
     pub limit: i64,
     pub now: DateTime<Utc>,
+    /// Whether the statement also counts the badges (not when the page has them kept).
+    pub count: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -138,8 +140,9 @@ pub struct QueueRow {
     pub org_key: String,
     pub org_name: String,
     pub assignee_name: Option<String>,
-    /// The badges, computed once by the page's statement and repeated on each of its rows.
-    pub counts: Counts,
+    /// The badges, computed once by the page's statement and repeated on each of its rows
+    /// (`None` when the filter asked for no counts).
+    pub counts: Option<Counts>,
 }
 
 /// The page's tickets with their organizations and assignees, in one statement: it runs
@@ -162,6 +165,7 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
             CountColumns {
                 me: f.me,
                 now: f.now,
+                count: f.count,
             },
         ))
         .into_boxed();
@@ -244,7 +248,7 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
         String,
         String,
         Option<String>,
-        (i64, i64, i64, i64),
+        Option<(i64, i64, i64, i64)>,
     );
     let rows: Vec<Row> = Paged::new(q, f.limit, f.offset).load(conn)?;
     Ok(rows
@@ -256,7 +260,7 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
                 org_key,
                 org_name,
                 assignee_name,
-                counts: counts.into(),
+                counts: counts.map(Counts::from),
             },
         )
         .collect())
@@ -290,8 +294,13 @@ pub const COUNT_CAP: i64 = 100;
 /// Badges for the open views (the closed view has none), each capped at [`COUNT_CAP`]:
 /// for a page without rows; a page with rows has them already ([`QueueRow::counts`]).
 pub fn counts(conn: &mut PgConnection, me: i64, now: DateTime<Utc>) -> QueryResult<Counts> {
-    let counts: (i64, i64, i64, i64) = diesel::select(CountColumns { me, now }).get_result(conn)?;
-    Ok(counts.into())
+    let counts: Option<(i64, i64, i64, i64)> = diesel::select(CountColumns {
+        me,
+        now,
+        count: true,
+    })
+    .get_result(conn)?;
+    Ok(counts.map(Counts::from).unwrap_or_default())
 }
 
 /// The four badge counts as columns (unassigned, mine, open, breached): uncorrelated
@@ -299,20 +308,23 @@ pub fn counts(conn: &mut PgConnection, me: i64, now: DateTime<Utc>) -> QueryResu
 /// them and a page makes one round trip instead of two. Only the user and the time are
 /// parameters and the cap is a literal (a bound LIMIT made PostgreSQL plan this on every
 /// page), so the text never changes and PostgreSQL keeps one generic plan on the partial
-/// indexes (see [`super::literal`]).
+/// indexes (see [`super::literal`]). Without `count`, the four columns are `NULL` (a page
+/// whose badges were kept), which is another text and another prepared statement.
 #[derive(Debug, Clone, Copy)]
 struct CountColumns {
     me: i64,
     now: DateTime<Utc>,
+    count: bool,
 }
 
 impl diesel::query_builder::QueryId for CountColumns {
-    type QueryId = CountColumns;
-    const HAS_STATIC_QUERY_ID: bool = true;
+    type QueryId = ();
+    // Two texts: key the statement cache on the text.
+    const HAS_STATIC_QUERY_ID: bool = false;
 }
 
 impl diesel::expression::Expression for CountColumns {
-    type SqlType = (BigInt, BigInt, BigInt, BigInt);
+    type SqlType = diesel::sql_types::Nullable<(BigInt, BigInt, BigInt, BigInt)>;
 }
 
 impl<QS> diesel::expression::AppearsOnTable<QS> for CountColumns {}
@@ -328,6 +340,12 @@ impl diesel::query_builder::QueryFragment<Pg> for CountColumns {
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
     ) -> QueryResult<()> {
+        if !self.count {
+            out.push_sql(
+                "NULL::int8 AS unassigned, NULL::int8 AS mine, NULL::int8 AS open, NULL::int8 AS breached",
+            );
+            return Ok(());
+        }
         let capped = |out: &mut diesel::query_builder::AstPass<'_, 'b, Pg>, name: &str| {
             out.push_sql(" LIMIT ");
             out.push_sql(&COUNT_CAP.to_string());

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod bench;
 pub mod demo;
+pub mod kept;
 pub mod organizations;
 pub mod passwords;
 pub mod plans;

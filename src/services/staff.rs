@@ -89,48 +89,27 @@ pub fn set_active(
 /// view. A change in this process ([`AgentBook::forget`]) shows at once, another process's
 /// within the TTL. Assigning still checks the agent against the database
 /// (`services::tickets`), so a stale list can offer, never assign, a deactivated agent.
-#[derive(Clone, Default)]
-pub struct AgentBook(std::sync::Arc<std::sync::Mutex<KeptAgents>>);
+#[derive(Clone)]
+pub struct AgentBook(super::kept::Kept<(), Agents>);
 
 type Agents = std::sync::Arc<Vec<(i64, String)>>;
 
-#[derive(Default)]
-struct KeptAgents {
-    /// Moves on at every [`AgentBook::forget`]: a list read before a change is not kept after it.
-    generation: u64,
-    list: Option<(std::time::Instant, Agents)>,
+impl Default for AgentBook {
+    fn default() -> Self {
+        AgentBook(super::kept::Kept::new(Self::TTL))
+    }
 }
 
 impl AgentBook {
     pub const TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
     pub fn get(&self, conn: &mut PgConnection) -> QueryResult<Agents> {
-        let generation = {
-            let kept = self.lock();
-            if let Some((read_at, agents)) = &kept.list
-                && read_at.elapsed() <= Self::TTL
-            {
-                return Ok(agents.clone());
-            }
-            kept.generation
-        };
-        let read_at = std::time::Instant::now();
-        let agents = Agents::new(crate::db::queue::agents(conn)?);
-        let mut kept = self.lock();
-        if kept.generation == generation {
-            kept.list = Some((read_at, agents.clone()));
-        }
-        Ok(agents)
+        self.0
+            .get_or_read((), || Ok(Agents::new(crate::db::queue::agents(conn)?)))
     }
 
     /// After staff were added, renamed, activated or deactivated in this process.
     pub fn forget(&self) {
-        let mut kept = self.lock();
-        kept.generation += 1;
-        kept.list = None;
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, KeptAgents> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.forget();
     }
 }

@@ -94,7 +94,7 @@ pub async fn check_origin(
         .map(ServiceResponse::map_into_left_body)
 }
 
-fn is_unsafe(method: &Method) -> bool {
+pub fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 

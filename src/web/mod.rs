@@ -32,6 +32,7 @@ use diesel::PgConnection;
 
 use crate::config::{ConfigError, Settings};
 use crate::db::{CHECKOUT_TIMEOUT, PgPool};
+pub use console::BADGES_TTL;
 pub use error::AppError;
 
 /// What every handler can reach.
@@ -45,6 +46,8 @@ pub struct AppState {
     pub plans: crate::services::plans::PlanCache,
     /// The console's agents to assign (see `AgentBook`).
     pub agents: crate::services::staff::AgentBook,
+    /// The queue's count badges (see `console::Badges`).
+    pub badges: console::Badges,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
             key,
             plans: Default::default(),
             agents: Default::default(),
+            badges: console::Badges::new(console::BADGES_TTL),
         })
     }
 }
@@ -380,6 +384,7 @@ pub fn build_server(
                 },
             ))
             .wrap(from_fn(csrf::check_origin))
+            .wrap(from_fn(forget_kept_on_change))
             .wrap(
                 DefaultHeaders::new()
                     .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
@@ -398,6 +403,24 @@ pub fn build_server(
     .disable_signals()
     .listen(listener)?;
     Ok(server.run())
+}
+
+/// After a request that may have changed something (any method but GET, HEAD and OPTIONS),
+/// values kept from the database that any change may touch are read afresh: a change made
+/// through this process shows on the next page. The queue's badges are such values.
+async fn forget_kept_on_change(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let changes = csrf::is_unsafe(req.method());
+    let state = changes
+        .then(|| req.app_data::<web::Data<AppState>>().cloned())
+        .flatten();
+    let response = next.call(req).await;
+    if let Some(state) = state {
+        state.badges.forget();
+    }
+    response
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

@@ -1,0 +1,131 @@
+//! Values read from the database and kept in memory for a short while, so that busy pages
+//! do not read them on every request.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Values kept for at most `ttl` each, by key. A change made in this process shows at once
+/// ([`Kept::forget`]: a value read before it is never kept after it); another process's
+/// change, or one made in the database by hand, shows within the TTL.
+pub struct Kept<K, V> {
+    ttl: Duration,
+    inner: Arc<Mutex<Inner<K, V>>>,
+}
+
+impl<K, V> Clone for Kept<K, V> {
+    fn clone(&self) -> Self {
+        Kept {
+            ttl: self.ttl,
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+struct Inner<K, V> {
+    /// Moves on at every [`Kept::forget`].
+    generation: u64,
+    values: HashMap<K, (Instant, V)>,
+}
+
+/// A value about to be read because none was kept: give it to [`Kept::keep`] with what was read.
+#[derive(Debug)]
+pub struct Reading {
+    generation: u64,
+    started: Instant,
+}
+
+impl<K: Eq + Hash, V: Clone> Kept<K, V> {
+    pub fn new(ttl: Duration) -> Self {
+        Kept {
+            ttl,
+            inner: Arc::new(Mutex::new(Inner {
+                generation: 0,
+                values: HashMap::new(),
+            })),
+        }
+    }
+
+    /// The value kept for `key` if it is fresh; otherwise the reading to keep a new one with.
+    /// Take the reading before reading the database.
+    pub fn get(&self, key: &K) -> Result<V, Reading> {
+        let inner = self.lock();
+        match inner.values.get(key) {
+            Some((read_at, value)) if read_at.elapsed() <= self.ttl => Ok(value.clone()),
+            _ => Err(Reading {
+                generation: inner.generation,
+                started: Instant::now(),
+            }),
+        }
+    }
+
+    /// Keeps `value` for `key`, unless something was forgotten since `reading` began. Its
+    /// age counts from the reading's start.
+    pub fn keep(&self, reading: Reading, key: K, value: V) {
+        let mut inner = self.lock();
+        if inner.generation == reading.generation {
+            inner.values.insert(key, (reading.started, value));
+        }
+    }
+
+    /// The value for `key`, kept or read with `read` (and then kept).
+    pub fn get_or_read<E>(&self, key: K, read: impl FnOnce() -> Result<V, E>) -> Result<V, E> {
+        match self.get(&key) {
+            Ok(value) => Ok(value),
+            Err(reading) => {
+                let value = read()?;
+                self.keep(reading, key, value.clone());
+                Ok(value)
+            }
+        }
+    }
+
+    /// After a change in this process: every value is read afresh.
+    pub fn forget(&self) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.values.clear();
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner<K, V>> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_is_kept_until_its_ttl_or_a_change() {
+        let kept: Kept<i64, &str> = Kept::new(Duration::from_secs(60));
+        let reading = kept.get(&1).unwrap_err();
+        kept.keep(reading, 1, "first");
+        assert_eq!(kept.get(&1).unwrap(), "first");
+        assert!(kept.get(&2).is_err(), "keys are kept apart");
+        kept.forget();
+        assert!(kept.get(&1).is_err(), "a change forgets every value");
+
+        let expired: Kept<i64, &str> = Kept::new(Duration::ZERO);
+        let reading = expired.get(&1).unwrap_err();
+        expired.keep(reading, 1, "old");
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(
+            expired.get(&1).is_err(),
+            "a value older than the TTL is read again"
+        );
+    }
+
+    #[test]
+    fn a_value_read_before_a_change_is_not_kept() {
+        let kept: Kept<i64, &str> = Kept::new(Duration::from_secs(60));
+        let reading = kept.get(&1).unwrap_err();
+        // Another request changes something while this one reads.
+        kept.forget();
+        kept.keep(reading, 1, "stale");
+        assert!(kept.get(&1).is_err());
+        assert_eq!(kept.get_or_read(1, || Ok::<_, ()>("fresh")), Ok("fresh"));
+        assert_eq!(kept.get(&1).unwrap(), "fresh");
+    }
+}
