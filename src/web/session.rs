@@ -2,7 +2,7 @@
 //! handler's signature states who may call it: `CurrentUser` (anyone logged in),
 //! `Customer`, `Staff`, `Admin`. Out of reach answers follow `domain::access`.
 
-use std::future::Future;
+use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
@@ -117,75 +117,128 @@ impl CurrentUser {
     }
 }
 
-async fn load(req: HttpRequest) -> Result<CurrentUser, AppError> {
-    let session = req.get_session();
-    // A tampered or foreign cookie fails decryption and reads as no session at all.
-    let user_id = session
-        .get::<i64>(USER_ID)
-        .ok()
-        .flatten()
-        .ok_or(AppError::LoginRequired)?;
-    let epoch = session.get::<i32>(EPOCH).ok().flatten();
-    let chosen_org = session.get::<i64>(CURRENT_ORG).ok().flatten();
-    let staff_hint = session.get::<bool>(STAFF).ok().flatten() == Some(true);
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::internal("no app state"))?;
-    let loaded = with_db(state, move |conn| {
+/// What the session cookie says about who is asking, before the database has confirmed it.
+#[derive(Debug, Clone, Copy)]
+struct Keys {
+    user_id: i64,
+    epoch: Option<i32>,
+    chosen_org: Option<i64>,
+    staff_hint: bool,
+}
+
+/// A user as the database has them: their row and, for a customer, their organizations.
+type Found = Option<(UserRow, Vec<MembershipInfo>)>;
+
+impl Keys {
+    /// `LoginRequired` without a session. A tampered or foreign cookie fails decryption and
+    /// reads as no session at all.
+    fn of(session: &Session) -> Result<Keys, AppError> {
+        let user_id = session
+            .get::<i64>(USER_ID)
+            .ok()
+            .flatten()
+            .ok_or(AppError::LoginRequired)?;
+        Ok(Keys {
+            user_id,
+            epoch: session.get::<i32>(EPOCH).ok().flatten(),
+            chosen_org: session.get::<i64>(CURRENT_ORG).ok().flatten(),
+            staff_hint: session.get::<bool>(STAFF).ok().flatten() == Some(true),
+        })
+    }
+
+    /// The user as they are now (run on a database connection).
+    fn find(self, conn: &mut diesel::PgConnection) -> Result<Found, AppError> {
         // Staff belong to no organization: their row alone is a one-table statement, which
         // costs PostgreSQL half the three-table join a customer needs. Someone who is no
         // longer staff gets the join.
-        if staff_hint {
-            match q::user_by_id(conn, user_id)? {
+        if self.staff_hint {
+            match q::user_by_id(conn, self.user_id)? {
                 None => return Ok(None),
                 Some(user) if user.staff_role.is_some() => return Ok(Some((user, Vec::new()))),
                 Some(_) => {}
             }
         }
-        Ok(q::user_with_memberships(conn, user_id)?)
-    })
-    .await?
-    // Staff work in the console, never in an organization.
-    .map(|(user, memberships)| {
+        Ok(q::user_with_memberships(conn, self.user_id)?)
+    }
+
+    /// Who is asking, if the session still stands: the user is active and the session's
+    /// epoch is theirs. Decides without touching the session (see [`Keys::settle`]).
+    fn resolve(self, found: Found) -> Result<CurrentUser, AppError> {
+        let Some((user, memberships)) =
+            found.filter(|(u, _)| u.active && Some(u.session_epoch) == self.epoch)
+        else {
+            return Err(AppError::LoginRequired);
+        };
+        // Staff work in the console, never in an organization.
         let memberships = if user.staff_role.is_none() {
             memberships
         } else {
             Vec::new()
         };
-        (user, memberships)
-    });
-    if staff_hint && loaded.as_ref().is_some_and(|(u, _)| u.staff_role.is_none()) {
-        session.remove(STAFF);
+        let current = self
+            .chosen_org
+            .and_then(|id| memberships.iter().position(|m| m.org.id == id))
+            .or(if memberships.is_empty() {
+                None
+            } else {
+                Some(0)
+            });
+        Ok(CurrentUser {
+            user,
+            memberships,
+            current,
+        })
     }
-    let Some((user, memberships)) =
-        loaded.filter(|(u, _)| u.active && Some(u.session_epoch) == epoch)
-    else {
-        session.purge();
-        return Err(AppError::LoginRequired);
-    };
-    let current = chosen_org
-        .and_then(|id| memberships.iter().position(|m| m.org.id == id))
-        .or(if memberships.is_empty() {
-            None
-        } else {
-            Some(0)
-        });
-    Ok(CurrentUser {
-        user,
-        memberships,
-        current,
-    })
+
+    /// [`Keys::resolve`], and the session follows: a deactivated user or an outdated epoch
+    /// ends it; someone no longer staff loses the hint.
+    fn settle(self, session: &Session, found: Found) -> Result<CurrentUser, AppError> {
+        if self.staff_hint && found.as_ref().is_some_and(|(u, _)| u.staff_role.is_none()) {
+            session.remove(STAFF);
+        }
+        let me = self.resolve(found);
+        if me.is_err() {
+            session.purge();
+        }
+        me
+    }
+}
+
+async fn load(req: HttpRequest) -> Result<CurrentUser, AppError> {
+    let session = req.get_session();
+    let keys = Keys::of(&session)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("no app state"))?;
+    let found = with_db(state, move |conn| keys.find(conn)).await?;
+    keys.settle(&session, found)
+}
+
+/// Who may call a handler: made from the user the session stands for, or refused
+/// (`domain::access` decides).
+pub trait Role: Sized + Send + 'static {
+    fn of(me: CurrentUser) -> Result<Self, AppError>;
 }
 
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+fn extract<R: Role>(req: &HttpRequest) -> Boxed<R> {
+    let req = req.clone();
+    Box::pin(async move { R::of(load(req).await?) })
+}
+
+impl Role for CurrentUser {
+    fn of(me: CurrentUser) -> Result<Self, AppError> {
+        me.require(Area::Account)
+    }
+}
 
 impl FromRequest for CurrentUser {
     type Error = AppError;
     type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { load(req).await?.require(Area::Account) })
+        extract(req)
     }
 }
 
@@ -197,22 +250,25 @@ pub struct Customer {
     pub role: MemberRole,
 }
 
+impl Role for Customer {
+    fn of(me: CurrentUser) -> Result<Self, AppError> {
+        let me = me.require(Area::Customer)?;
+        // Removed from every organization: the only way on is to create one.
+        let org = me
+            .current_membership()
+            .cloned()
+            .ok_or_else(|| AppError::SeeOther("/organizations/new".into()))?;
+        let role = MemberRole::parse(&org.role).map_err(|_| AppError::NotFound)?;
+        Ok(Customer { me, org, role })
+    }
+}
+
 impl FromRequest for Customer {
     type Error = AppError;
     type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let me = load(req).await?.require(Area::Customer)?;
-            // Removed from every organization: the only way on is to create one.
-            let org = me
-                .current_membership()
-                .cloned()
-                .ok_or_else(|| AppError::SeeOther("/organizations/new".into()))?;
-            let role = MemberRole::parse(&org.role).map_err(|_| AppError::NotFound)?;
-            Ok(Customer { me, org, role })
-        })
+        extract(req)
     }
 }
 
@@ -223,17 +279,20 @@ pub struct Staff {
     pub role: StaffRole,
 }
 
+impl Role for Staff {
+    fn of(me: CurrentUser) -> Result<Self, AppError> {
+        let me = me.require(Area::Console)?;
+        let role = me.staff_role().ok_or(AppError::NotFound)?;
+        Ok(Staff { me, role })
+    }
+}
+
 impl FromRequest for Staff {
     type Error = AppError;
     type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let me = load(req).await?.require(Area::Console)?;
-            let role = me.staff_role().ok_or(AppError::NotFound)?;
-            Ok(Staff { me, role })
-        })
+        extract(req)
     }
 }
 
@@ -241,17 +300,93 @@ impl FromRequest for Staff {
 #[derive(Debug, Clone)]
 pub struct Admin(pub Staff);
 
+impl Role for Admin {
+    fn of(me: CurrentUser) -> Result<Self, AppError> {
+        let me = me.require(Area::Admin)?;
+        let role = me.staff_role().ok_or(AppError::NotFound)?;
+        Ok(Admin(Staff { me, role }))
+    }
+}
+
 impl FromRequest for Admin {
     type Error = AppError;
     type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let me = load(req).await?.require(Area::Admin)?;
-            let role = me.staff_role().ok_or(AppError::NotFound)?;
-            Ok(Admin(Staff { me, role }))
-        })
+        extract(req)
+    }
+}
+
+/// Who is asking, as a [`Role`], checked in the same database task as the page's own reads:
+/// a page then hands work to the blocking pool once instead of twice (the busiest pages take
+/// this instead of `Staff` or `Customer`). Either it is known already (a form shown again)
+/// or the session's user is still to be read.
+pub enum Who<R> {
+    Known(R),
+    Asking(Asking<R>),
+}
+
+/// A session whose user is still to be read (see [`Who`]).
+pub struct Asking<R> {
+    req: HttpRequest,
+    keys: Keys,
+    role: std::marker::PhantomData<R>,
+}
+
+impl<R> Asking<R> {
+    /// The user id the session names, not yet confirmed: good for looking up what is kept for
+    /// that user, never for showing anything before [`Who::with_db`] has confirmed them.
+    pub fn user_id(&self) -> i64 {
+        self.keys.user_id
+    }
+}
+
+impl<R: Role> FromRequest for Asking<R> {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Keys::of(&req.get_session()).map(|keys| Asking {
+            req: req.clone(),
+            keys,
+            role: std::marker::PhantomData,
+        }))
+    }
+}
+
+impl<R: Role + Clone> Who<R> {
+    /// Runs `f` with a pooled connection (as [`with_db`]) once the user is confirmed as `R`,
+    /// reading the user first in the same task when still asking. A refused user gets the
+    /// refusal the `R` extractor gives, and `f` never runs.
+    pub async fn with_db<F, T>(self, state: &AppState, f: F) -> Result<(R, T), AppError>
+    where
+        F: FnOnce(&mut diesel::PgConnection, &R) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        match self {
+            Who::Known(who) => {
+                let for_task = who.clone();
+                let value = with_db(state, move |conn| f(conn, &for_task)).await?;
+                Ok((who, value))
+            }
+            Who::Asking(asking) => {
+                let keys = asking.keys;
+                let (found, value) = with_db(state, move |conn| {
+                    let found = keys.find(conn)?;
+                    let value = match keys.resolve(found.clone()).and_then(R::of) {
+                        Ok(who) => Some(f(conn, &who)?),
+                        Err(_) => None,
+                    };
+                    Ok((found, value))
+                })
+                .await?;
+                // The same decision again, now with the session following it.
+                let who = R::of(keys.settle(&asking.req.get_session(), found)?)?;
+                let value =
+                    value.ok_or_else(|| AppError::internal("a confirmed user was refused"))?;
+                Ok((who, value))
+            }
+        }
     }
 }
 

@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use super::customer::tickets::{Choice, categories, priorities};
 use super::page::{Ctx, ok};
-use super::session::Staff;
+use super::session::{Asking, Staff, Who};
 use super::ticket_view::{TicketSummary, search_terms};
-use super::{AppError, AppState, with_db};
+use super::{AppError, AppState};
 use crate::db::queue::{self, Counts, Cursor, QueueFilter, View};
 use crate::domain::ticket::{Category, Priority};
 
@@ -72,14 +72,15 @@ struct QueuePage {
 
 pub async fn queue(
     state: web::Data<AppState>,
-    s: Staff,
+    asking: Asking<Staff>,
     ctx: Ctx,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let view = View::parse(&query.view).unwrap_or(View::Unassigned);
     let now = Utc::now();
-    let me = s.me.user.id;
+    // Badges kept for the session's user are shown only once the page's task has confirmed them.
+    let me = asking.user_id();
     let (kept, reading) = match state.badges.get(&me) {
         Ok(counts) => (Some(counts), None),
         Err(reading) => (None, Some(reading)),
@@ -88,7 +89,7 @@ pub async fn queue(
     let (number, text) = search_terms(&query.q, &prefix);
     let filter = QueueFilter {
         view,
-        me: s.me.user.id,
+        me,
         priority: Priority::parse(&query.priority).map(|p| p.as_str().to_string()),
         category: Category::parse(&query.category).map(|c| c.as_str().to_string()),
         organization_key: Some(
@@ -115,16 +116,17 @@ pub async fn queue(
         count: kept.is_none(),
     };
     let plan_cache = state.plans.clone();
-    let (mut rows, counts, book) = with_db(&state, move |conn| {
-        let rows: Vec<queue::QueueRow> = queue::queue(conn, &filter)?;
-        let book = plan_cache.book(conn, rows.iter().map(|r| r.ticket.plan_id))?;
-        let counts: Counts = match kept.or_else(|| rows.first().and_then(|r| r.counts)) {
-            Some(counts) => counts,
-            None => queue::counts(conn, me, now)?,
-        };
-        Ok((rows, counts, book))
-    })
-    .await?;
+    let (s, (mut rows, counts, book)) = Who::Asking(asking)
+        .with_db(&state, move |conn, _: &Staff| {
+            let rows: Vec<queue::QueueRow> = queue::queue(conn, &filter)?;
+            let book = plan_cache.book(conn, rows.iter().map(|r| r.ticket.plan_id))?;
+            let counts: Counts = match kept.or_else(|| rows.first().and_then(|r| r.counts)) {
+                Some(counts) => counts,
+                None => queue::counts(conn, me, now)?,
+            };
+            Ok((rows, counts, book))
+        })
+        .await?;
     if let Some(reading) = reading {
         state.badges.keep(reading, me, counts);
     }

@@ -15,7 +15,7 @@ use crate::web::auth::Empty;
 use crate::web::csrf::CsrfForm;
 use crate::web::customer::tickets::{Choice, categories, priorities};
 use crate::web::page::{Ctx, FormState, render};
-use crate::web::session::Staff;
+use crate::web::session::{Asking, Staff, Who};
 use crate::web::ticket_view::{TicketSummary, TicketView, number_of};
 use crate::web::upload::UploadForm;
 use crate::web::{AppError, AppState, see_other, with_db};
@@ -49,24 +49,25 @@ pub struct Notice {
 
 async fn page(
     state: &AppState,
-    s: &Staff,
+    who: Who<Staff>,
     ctx: Ctx,
     number: i64,
     form: FormState,
     notice: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = Viewer::Staff {
-        user_id: s.me.user.id,
-    };
     let plan_cache = state.plans.clone();
     let agent_book = state.agents.clone();
-    let (p, others, agents) = with_db(state, move |conn| {
-        let p = svc::page(conn, viewer, number, &plan_cache)?;
-        let others = queue::other_open(conn, p.ticket.organization_id, number)?;
-        Ok((p, others, agent_book.get(conn)?))
-    })
-    .await?;
+    let (s, (p, others, agents)) = who
+        .with_db(state, move |conn, s| {
+            let viewer = Viewer::Staff {
+                user_id: s.me.user.id,
+            };
+            let p = svc::page(conn, viewer, number, &plan_cache)?;
+            let others = queue::other_open(conn, p.ticket.organization_id, number)?;
+            Ok((p, others, agent_book.get(conn)?))
+        })
+        .await?;
     let now = Utc::now();
     let prefix = &state.settings.ticket_prefix;
     let assignee_id = p.ticket.assignee_id;
@@ -90,47 +91,49 @@ async fn page(
             categories: categories(),
             form,
             notice,
-            ctx: ctx.for_staff(s),
+            ctx: ctx.for_staff(&s),
         },
     )
 }
 
 pub async fn show(
     state: web::Data<AppState>,
-    s: Staff,
+    asking: Asking<Staff>,
     ctx: Ctx,
     path: web::Path<String>,
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let number = number_of(&path)?;
-    let notice = if notice.taken.is_empty() {
-        None
+    let (who, notice) = if notice.taken.is_empty() {
+        (Who::Asking(asking), None)
     } else {
-        let viewer = Viewer::Staff {
-            user_id: s.me.user.id,
-        };
         // Whoever accepted it (the latest `accepted` event), not whoever holds it now.
         let plan_cache = state.plans.clone();
-        let who = with_db(&state, move |conn| {
-            let page = svc::page(conn, viewer, number, &plan_cache)?;
-            Ok(page
-                .thread
-                .events
-                .iter()
-                .rev()
-                .find(|e| e.kind == "accepted")
-                .and_then(|e| e.actor_name.clone())
-                .or(page.people.assignee))
-        })
-        .await?;
-        Some(ctx.lang.t_args(
+        let (s, who) = Who::Asking(asking)
+            .with_db(&state, move |conn, s: &Staff| {
+                let viewer = Viewer::Staff {
+                    user_id: s.me.user.id,
+                };
+                let page = svc::page(conn, viewer, number, &plan_cache)?;
+                Ok(page
+                    .thread
+                    .events
+                    .iter()
+                    .rev()
+                    .find(|e| e.kind == "accepted")
+                    .and_then(|e| e.actor_name.clone())
+                    .or(page.people.assignee))
+            })
+            .await?;
+        let notice = ctx.lang.t_args(
             "accept-taken",
             &[("name", who.unwrap_or_else(|| ctx.t("someone")).into())],
-        ))
+        );
+        (Who::Known(s), Some(notice))
     };
     page(
         &state,
-        &s,
+        who,
         ctx,
         number,
         FormState::default(),
@@ -155,7 +158,16 @@ async fn run(
         Err(e) => {
             let mut form = form;
             let status = form.refuse(ctx.lang, e)?;
-            page(state, s, ctx, number, form, None, status).await
+            page(
+                state,
+                Who::Known(s.clone()),
+                ctx,
+                number,
+                form,
+                None,
+                status,
+            )
+            .await
         }
     }
 }
@@ -236,7 +248,7 @@ pub async fn message(
             }
             return page(
                 &state,
-                &s,
+                Who::Known(s),
                 ctx,
                 number,
                 state_form,

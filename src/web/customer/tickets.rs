@@ -16,7 +16,7 @@ use crate::web::auth::Empty;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{Ctx, FormState, ok, render};
 use crate::web::plan_view::{PriorityOption, priority_options};
-use crate::web::session::Customer;
+use crate::web::session::{Asking, Customer, Who};
 use crate::web::ticket_view::{TicketSummary, TicketView, number_of, search_terms};
 use crate::web::upload::UploadForm;
 use crate::web::{AppError, AppState, see_other, with_db};
@@ -134,7 +134,7 @@ pub fn categories() -> Vec<Choice> {
 
 pub async fn list(
     state: web::Data<AppState>,
-    c: Customer,
+    asking: Asking<Customer>,
     ctx: Ctx,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -169,15 +169,14 @@ pub async fn list(
         ..Default::default()
     };
     let filtered = status.is_some() || priority.is_some() || category.is_some() || text.is_some();
-    let (user, org_id, role) = (c.me.user.clone(), c.org.org.id, c.role);
-    let hidden = c.me.user.hidden_ticket_columns.clone();
     let plan_cache = state.plans.clone();
-    let (mut rows, book) = with_db(&state, move |conn| {
-        let rows = svc::list_for_customer(conn, &user, org_id, role, filter)?;
-        let book = plan_cache.book(conn, rows.iter().map(|t| t.plan_id))?;
-        Ok((rows, book))
-    })
-    .await?;
+    let (c, (mut rows, book)) = Who::Asking(asking)
+        .with_db(&state, move |conn, c: &Customer| {
+            let rows = svc::list_for_customer(conn, &c.me.user, c.org.org.id, c.role, filter)?;
+            let book = plan_cache.book(conn, rows.iter().map(|t| t.plan_id))?;
+            Ok((rows, book))
+        })
+        .await?;
     let has_next = rows.len() as i64 > page_size;
     rows.truncate(page_size as usize);
     let now = Utc::now();
@@ -234,7 +233,7 @@ pub async fn list(
         query,
         filtered,
         page_size,
-        hidden,
+        hidden: c.me.user.hidden_ticket_columns.clone(),
         statuses: statuses(),
         priorities: priorities(),
         categories: categories(),
@@ -422,18 +421,18 @@ struct TicketPageView {
 
 async fn ticket_page(
     state: &AppState,
-    c: &Customer,
+    who: Who<Customer>,
     ctx: Ctx,
     number: i64,
     form: FormState,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = viewer(c);
     let plan_cache = state.plans.clone();
-    let page = with_db(state, move |conn| {
-        Ok(svc::page(conn, viewer, number, &plan_cache)?)
-    })
-    .await?;
+    let (c, page) = who
+        .with_db(state, move |conn, c| {
+            Ok(svc::page(conn, viewer(c), number, &plan_cache)?)
+        })
+        .await?;
     let t = TicketView::new(
         ctx.lang,
         &state.settings.ticket_prefix,
@@ -446,21 +445,21 @@ async fn ticket_page(
         &TicketPageView {
             t,
             form,
-            ctx: ctx.for_customer(c),
+            ctx: ctx.for_customer(&c),
         },
     )
 }
 
 pub async fn show(
     state: web::Data<AppState>,
-    c: Customer,
+    asking: Asking<Customer>,
     ctx: Ctx,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let number = number_of(&path)?;
     ticket_page(
         &state,
-        &c,
+        Who::Asking(asking),
         ctx,
         number,
         FormState::default(),
@@ -492,7 +491,7 @@ pub async fn reply(
             }
             return ticket_page(
                 &state,
-                &c,
+                Who::Known(c),
                 ctx,
                 number,
                 state_form,
@@ -523,7 +522,7 @@ pub async fn reply(
         Ok(_) => Ok(see_other(&format!("/tickets/{number}"))),
         Err(e) => {
             let status = state_form.refuse(ctx.lang, e)?;
-            ticket_page(&state, &c, ctx, number, state_form, status).await
+            ticket_page(&state, Who::Known(c), ctx, number, state_form, status).await
         }
     }
 }
@@ -587,7 +586,7 @@ pub async fn close(
         Err(e) => {
             let mut form = FormState::default();
             let status = form.refuse(ctx.lang, e)?;
-            ticket_page(&state, &c, ctx, number, form, status).await
+            ticket_page(&state, Who::Known(c), ctx, number, form, status).await
         }
     }
 }
