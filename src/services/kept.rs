@@ -6,9 +6,9 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// Values kept for at most `ttl` each, by key. A change made in this process shows at once
-/// ([`Kept::forget`]: a value read before it is never kept after it); another process's
-/// change, or one made in the database by hand, shows within the TTL.
+/// Values kept for at most `ttl` each, by key. A change followed by [`Kept::forget`] shows at
+/// once (a value read before it is never kept after it); any other change (another
+/// process's, the scheduled jobs', one made in the database by hand) shows within the TTL.
 pub struct Kept<K, V> {
     ttl: Duration,
     inner: Arc<Mutex<Inner<K, V>>>,

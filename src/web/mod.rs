@@ -405,9 +405,10 @@ pub fn build_server(
     Ok(server.run())
 }
 
-/// After a request that may have changed something (any method but GET, HEAD and OPTIONS),
-/// values kept from the database that any change may touch are read afresh: a change made
-/// through this process shows on the next page. The queue's badges are such values.
+/// After a request that may have changed something (any method but GET, HEAD and OPTIONS,
+/// answered with a success or a redirect: a refused request saves nothing), values kept from
+/// the database that any change may touch are read afresh: a change made through this
+/// process shows on the next page. The queue's badges are such values.
 async fn forget_kept_on_change(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
@@ -417,7 +418,9 @@ async fn forget_kept_on_change(
         .then(|| req.app_data::<web::Data<AppState>>().cloned())
         .flatten();
     let response = next.call(req).await;
-    if let Some(state) = state {
+    if let (Some(state), Ok(done)) = (state, &response)
+        && !(done.status().is_client_error() || done.status().is_server_error())
+    {
         state.badges.forget();
     }
     response

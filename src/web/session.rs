@@ -333,6 +333,18 @@ pub struct Asking<R> {
     role: std::marker::PhantomData<R>,
 }
 
+impl<R: Role + Clone> Asking<R> {
+    /// The answer to a request refused before reading anything (a malformed path, say): the
+    /// user's own refusal when there is one, as the extractor would have given it first;
+    /// otherwise `error`.
+    pub async fn refuse(self, state: &AppState, error: AppError) -> AppError {
+        match Who::Asking(self).with_db(state, |_, _| Ok(())).await {
+            Ok(_) => error,
+            Err(refused) => refused,
+        }
+    }
+}
+
 impl<R> Asking<R> {
     /// The user id the session names, not yet confirmed: good for looking up what is kept for
     /// that user, never for showing anything before [`Who::with_db`] has confirmed them.
@@ -374,16 +386,17 @@ impl<R: Role + Clone> Who<R> {
                 let (found, value) = with_db(state, move |conn| {
                     let found = keys.find(conn)?;
                     let value = match keys.resolve(found.clone()).and_then(R::of) {
-                        Ok(who) => Some(f(conn, &who)?),
+                        Ok(who) => Some(f(conn, &who)),
                         Err(_) => None,
                     };
                     Ok((found, value))
                 })
                 .await?;
-                // The same decision again, now with the session following it.
+                // The same decision again, now with the session following it (also when the
+                // page's own reads failed).
                 let who = R::of(keys.settle(&asking.req.get_session(), found)?)?;
                 let value =
-                    value.ok_or_else(|| AppError::internal("a confirmed user was refused"))?;
+                    value.ok_or_else(|| AppError::internal("a confirmed user was refused"))??;
                 Ok((who, value))
             }
         }

@@ -732,8 +732,10 @@ async fn a_password_change_needs_the_current_password_and_ends_the_other_session
         hash_before
     );
 
-    // This browser carries on; the other one is logged out on its next request.
+    // This browser carries on; the other one is logged out on its next request, even one
+    // for a ticket number that is not one.
     assert_eq!(me.get("/tickets").await.status, 200);
+    assert_redirect(&other.get("/tickets/not-a-number").await, "/login");
     assert_redirect(&other.get("/tickets").await, "/login");
     assert_redirect(&other.get("/tickets").await, "/login");
 
@@ -1312,6 +1314,7 @@ async fn a_deactivated_agent_loses_the_session_and_cannot_log_in() {
             .contains(&format!("data-user=\"{agent_id}\" data-active=\"false\""))
     );
 
+    assert_redirect(&agent.get("/console/tickets/not-a-number").await, "/login");
     assert_redirect(&agent.get("/console").await, "/login");
     let p = agent.login("sara@support.example", PW).await;
     assert_eq!(p.status, 422, "{}", p.body);

@@ -1634,8 +1634,16 @@ async fn badges_are_kept_for_a_second_and_forgotten_after_a_change() {
     copy_ticket(&app, first, 1);
     let page = amir.get("/console").await;
     assert_eq!(rows(&page.body).len(), 2);
+    // A refused POST saved nothing: the badges stay kept.
+    assert_eq!(act(&amir, first + 1000, "accept", &[]).await.status, 404);
+    let after_refusal = amir.get("/console").await;
     if counted.elapsed() < supportdesk::web::BADGES_TTL {
         assert_eq!(badge(&page.body, "unassigned"), Some(1), "kept");
+        assert_eq!(
+            badge(&after_refusal.body, "unassigned"),
+            Some(1),
+            "kept after a refusal"
+        );
     } else {
         eprintln!(
             "this machine took longer than the badges are kept: the kept badge went unchecked"
@@ -1709,6 +1717,25 @@ async fn the_queue_keeps_one_plan_per_connection() {
         assert_eq!(queue::queue(&mut conn, &filter).unwrap().len(), 26);
     }
     assert_one_plan(&mut conn, "the queue page", "\"due_key\" ASC");
+    // With the badges kept, the same page without counting them.
+    let counted = queue::queue(&mut conn, &filter).unwrap();
+    let uncounted = queue::queue(
+        &mut conn,
+        &QueueFilter {
+            count: false,
+            ..filter.clone()
+        },
+    )
+    .unwrap();
+    let numbers =
+        |rows: &[queue::QueueRow]| rows.iter().map(|r| r.ticket.number).collect::<Vec<_>>();
+    assert_eq!(numbers(&uncounted), numbers(&counted));
+    assert!(
+        counted
+            .iter()
+            .all(|r| r.counts.is_some_and(|c| c.open == 100))
+    );
+    assert!(uncounted.iter().all(|r| r.counts.is_none()));
 }
 
 /// A statement this connection prepared, with how PostgreSQL planned it.

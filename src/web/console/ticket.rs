@@ -103,7 +103,10 @@ pub async fn show(
     path: web::Path<String>,
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, AppError> {
-    let number = number_of(&path)?;
+    let number = match number_of(&path) {
+        Ok(number) => number,
+        Err(e) => return Err(asking.refuse(&state, e).await),
+    };
     let (who, notice) = if notice.taken.is_empty() {
         (Who::Asking(asking), None)
     } else {

@@ -456,7 +456,10 @@ pub async fn show(
     ctx: Ctx,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let number = number_of(&path)?;
+    let number = match number_of(&path) {
+        Ok(number) => number,
+        Err(e) => return Err(asking.refuse(&state, e).await),
+    };
     ticket_page(
         &state,
         Who::Asking(asking),
