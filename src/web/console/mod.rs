@@ -21,9 +21,10 @@ const PAGE_SIZE: i64 = 25;
 pub const BADGES_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Each agent's queue badges, kept for [`BADGES_TTL`]: counting them was about 40 % of the
-/// database's time on the queue page. Every POST to this process forgets them
-/// ([`super::forget_kept_on_change`]), so a change made here shows at once; one made by
-/// another process, or a ticket whose clock runs out, shows within the second.
+/// database's time on the queue page. Every POST to this process that is answered with a
+/// success or a redirect forgets them ([`super::forget_kept_on_change`]), so a change made
+/// through it shows at once; one made by another process or a scheduled job, or a ticket
+/// whose clock runs out, shows within the second.
 pub type Badges = crate::services::kept::Kept<i64, Counts>;
 
 #[derive(Deserialize, Default, Clone)]
