@@ -333,7 +333,7 @@ pub struct Asking<R> {
     role: std::marker::PhantomData<R>,
 }
 
-impl<R: Role + Clone> Asking<R> {
+impl<R: Role> Asking<R> {
     /// The answer to a request refused before reading anything (a malformed path, say): the
     /// user's own refusal when there is one, as the extractor would have given it first;
     /// otherwise `error`.
@@ -366,7 +366,7 @@ impl<R: Role> FromRequest for Asking<R> {
     }
 }
 
-impl<R: Role + Clone> Who<R> {
+impl<R: Role> Who<R> {
     /// Runs `f` with a pooled connection (as [`with_db`]) once the user is confirmed as `R`,
     /// reading the user first in the same task when still asking. A refused user gets the
     /// refusal the `R` extractor gives, and `f` never runs.
@@ -376,10 +376,13 @@ impl<R: Role + Clone> Who<R> {
         T: Send + 'static,
     {
         match self {
+            // The user goes to the task and comes back with the page's reads.
             Who::Known(who) => {
-                let for_task = who.clone();
-                let value = with_db(state, move |conn| f(conn, &for_task)).await?;
-                Ok((who, value))
+                with_db(state, move |conn| {
+                    let value = f(conn, &who)?;
+                    Ok((who, value))
+                })
+                .await
             }
             Who::Asking(asking) => {
                 let keys = asking.keys;
