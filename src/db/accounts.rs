@@ -82,7 +82,7 @@ pub fn user_with_memberships(
     let rows: Vec<(UserRow, Option<Membership>)> = users::table
         .left_join(memberships::table.inner_join(organizations::table))
         .filter(users::id.eq(id))
-        .order(organizations::name.asc())
+        .order((organizations::name.asc(), organizations::id.asc()))
         .select((
             UserRow::as_select(),
             (
@@ -113,6 +113,171 @@ pub fn user_with_memberships(
         })
         .collect();
     Ok(Some((user, memberships)))
+}
+
+/// A user as [`user_with_memberships`] reads them, for a customer with their organizations.
+pub type UserWithMemberships = (UserRow, Vec<MembershipInfo>);
+
+/// The session's user as one more column of a page's own statement, so that confirming who is
+/// asking costs no statement of its own: every statement is a round trip, and on the ticket
+/// pages a round trip cost more than the user's lookup.
+///
+/// Only for a statement that returns at most one row (a ticket by its number): the user's
+/// fields are sent with every row. (Marking one row of a longer list with `row_number()`
+/// cost the queue's statement as much as the round trip it saved.) A statement that returns
+/// no row carries nobody, and the user is then read on their own ([`user_with_memberships`]).
+/// The lookup is an uncorrelated subquery, which PostgreSQL runs once per statement. With
+/// `memberships`, a customer's organizations come along, ordered as
+/// [`user_with_memberships`] orders them.
+#[derive(Debug, Clone, Copy)]
+pub struct CarriedUser {
+    /// `None` reads nobody (a page whose user is known already); the statement's text is the same.
+    pub user_id: Option<i64>,
+    pub memberships: bool,
+}
+
+type CarriedMembership = (i64, String, String, i64, String);
+type CarriedFields = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    bool,
+    i32,
+    DateTime<Utc>,
+    Vec<String>,
+    Option<Vec<CarriedMembership>>,
+);
+
+/// What a row's [`CarriedUser`] column holds: the user, or nothing when no user has that id.
+pub type Carried = Option<CarriedFields>;
+
+/// The user a statement carried ([`CarriedUser::found`]): `None` when it carried nobody.
+pub type CarriedFound = Option<Option<UserWithMemberships>>;
+
+type CarriedSql = diesel::sql_types::Nullable<
+    diesel::pg::sql_types::Record<(
+        diesel::sql_types::Int8,
+        diesel::sql_types::Text,
+        diesel::sql_types::Text,
+        diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        diesel::sql_types::Text,
+        diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        diesel::sql_types::Bool,
+        diesel::sql_types::Int4,
+        diesel::sql_types::Timestamptz,
+        diesel::sql_types::Array<diesel::sql_types::Text>,
+        diesel::sql_types::Nullable<
+            diesel::sql_types::Array<
+                diesel::pg::sql_types::Record<(
+                    diesel::sql_types::Int8,
+                    diesel::sql_types::Text,
+                    diesel::sql_types::Text,
+                    diesel::sql_types::Int8,
+                    diesel::sql_types::Text,
+                )>,
+            >,
+        >,
+    )>,
+>;
+
+impl CarriedUser {
+    /// The user a statement's row carried: `None` when no row came back (read the user on
+    /// their own), `Some(None)` when there is no such user.
+    pub fn found(&self, row: Option<&mut Carried>) -> CarriedFound {
+        let fields = row?.take();
+        Some(fields.map(
+            |(
+                id,
+                email,
+                name,
+                mobile,
+                password_hash,
+                staff_role,
+                active,
+                session_epoch,
+                created_at,
+                hidden_ticket_columns,
+                memberships,
+            )| {
+                (
+                    UserRow {
+                        id,
+                        email,
+                        name,
+                        mobile,
+                        password_hash,
+                        staff_role,
+                        active,
+                        session_epoch,
+                        created_at,
+                        hidden_ticket_columns,
+                    },
+                    memberships
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(id, key, name, plan_id, role)| MembershipInfo {
+                            org: OrgRow {
+                                id,
+                                key,
+                                name,
+                                plan_id,
+                            },
+                            role,
+                        })
+                        .collect(),
+                )
+            },
+        ))
+    }
+}
+
+impl diesel::expression::Expression for CarriedUser {
+    type SqlType = CarriedSql;
+}
+
+impl<QS> diesel::expression::AppearsOnTable<QS> for CarriedUser {}
+
+impl<QS> diesel::expression::SelectableExpression<QS> for CarriedUser {}
+
+impl<GB> diesel::expression::ValidGrouping<GB> for CarriedUser {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl diesel::query_builder::QueryId for CarriedUser {
+    type QueryId = ();
+    // With and without memberships are two texts: key the statement cache on the text.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for CarriedUser {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql(
+            "(SELECT ROW(u.id, u.email, u.name, \
+             u.mobile, u.password_hash, u.staff_role, u.active, u.session_epoch, u.created_at, \
+             u.hidden_ticket_columns, ",
+        );
+        if self.memberships {
+            out.push_sql(
+                "(SELECT array_agg(ROW(o.id, o.key, o.name, o.plan_id, m.role) \
+                 ORDER BY o.name, o.id) FROM memberships m \
+                 JOIN organizations o ON o.id = m.organization_id WHERE m.user_id = u.id)",
+            );
+        } else {
+            out.push_sql("NULL");
+        }
+        out.push_sql(") FROM users u WHERE u.id = ");
+        out.push_bind_param::<diesel::sql_types::Nullable<diesel::sql_types::Int8>, _>(
+            &self.user_id,
+        )?;
+        out.push_sql(")");
+        Ok(())
+    }
 }
 
 pub fn org_by_key(conn: &mut PgConnection, key: &str) -> QueryResult<Option<OrgRow>> {

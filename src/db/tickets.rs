@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Jsonb, Nullable, SmallInt, Text, Timestamptz};
 
+use super::accounts::{Carried, CarriedFound, CarriedUser};
 use super::literal::Paged;
 use super::schema::{attachments, messages, organizations, ticket_events, tickets, users};
 
@@ -624,13 +625,15 @@ pub struct TicketPeople {
     pub assignee: Option<String>,
 }
 
-/// A ticket with its organization's name, its requester and its assignee, in one statement.
+/// A ticket with its organization's name, its requester and its assignee, in one statement,
+/// which also carries the session's user ([`CarriedUser`]).
 pub fn ticket_with_people(
     conn: &mut PgConnection,
     number: i64,
-) -> QueryResult<Option<(TicketRow, TicketPeople)>> {
+    carry: CarriedUser,
+) -> QueryResult<(Option<(TicketRow, TicketPeople)>, CarriedFound)> {
     let assignees = diesel::alias!(users as assignees);
-    tickets::table
+    let mut found = tickets::table
         .find(number)
         .inner_join(organizations::table)
         .inner_join(users::table.on(users::id.eq(tickets::requester_id)))
@@ -646,24 +649,24 @@ pub fn ticket_with_people(
             users::name,
             users::email,
             assignees.field(users::name).nullable(),
+            carry,
         ))
-        .first::<(TicketRow, String, String, String, Option<String>)>(conn)
-        .optional()
-        .map(|found| {
-            found.map(
-                |(ticket, organization, requester, requester_email, assignee)| {
-                    (
-                        ticket,
-                        TicketPeople {
-                            organization,
-                            requester,
-                            requester_email,
-                            assignee,
-                        },
-                    )
+        .load::<(TicketRow, String, String, String, Option<String>, Carried)>(conn)?;
+    let user = carry.found(found.first_mut().map(|row| &mut row.5));
+    let ticket = found.into_iter().next().map(
+        |(ticket, organization, requester, requester_email, assignee, _)| {
+            (
+                ticket,
+                TicketPeople {
+                    organization,
+                    requester,
+                    requester_email,
+                    assignee,
                 },
             )
-        })
+        },
+    );
+    Ok((ticket, user))
 }
 
 /// Filters of a ticket list.

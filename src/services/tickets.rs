@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::plans::PlanCache;
 use super::{FieldProblem, ServiceError};
-use crate::db::accounts::UserRow;
+use crate::db::accounts::{CarriedUser, UserRow};
 use crate::db::tickets::{self as q, AttachmentMeta, ListFilter, NewTicket, TicketRow};
 use crate::domain::access::customer_sees_ticket;
 use crate::domain::account::MemberRole;
@@ -473,14 +473,30 @@ pub fn page(
     number: i64,
     plans: &super::plans::PlanCache,
 ) -> Result<TicketPage, ServiceError> {
-    let (ticket, people) = q::ticket_with_people(conn, number)?
+    let nobody = CarriedUser {
+        user_id: None,
+        memberships: false,
+    };
+    let (found, _) = q::ticket_with_people(conn, number, nobody)?;
+    page_of(conn, viewer, found, plans)
+}
+
+/// [`page`] for a ticket read already ([`q::ticket_with_people`], `None` when there is no
+/// such ticket): the same access check, then the rest of the page.
+pub fn page_of(
+    conn: &mut PgConnection,
+    viewer: Viewer,
+    found: Option<(TicketRow, q::TicketPeople)>,
+    plans: &super::plans::PlanCache,
+) -> Result<TicketPage, ServiceError> {
+    let (ticket, people) = found
         .filter(|(t, _)| viewer.sees(t))
         .ok_or(ServiceError::NotFound)?;
     let staff = viewer.is_staff();
     Ok(TicketPage {
         people,
         plan_view: plans.load(conn, ticket.plan_id)?,
-        thread: q::thread_of(conn, number, staff)?,
+        thread: q::thread_of(conn, ticket.number, staff)?,
         ticket,
     })
 }

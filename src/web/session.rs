@@ -9,7 +9,7 @@ use actix_session::{Session, SessionExt};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use super::{AppError, AppState, with_db};
-use crate::db::accounts::{self as q, MembershipInfo, UserRow};
+use crate::db::accounts::{self as q, CarriedUser, MembershipInfo, UserRow, UserWithMemberships};
 use crate::domain::access::{self, Answer, Area, Viewer};
 use crate::domain::account::{MemberRole, StaffRole};
 
@@ -127,7 +127,7 @@ struct Keys {
 }
 
 /// A user as the database has them: their row and, for a customer, their organizations.
-type Found = Option<(UserRow, Vec<MembershipInfo>)>;
+pub type Found = Option<UserWithMemberships>;
 
 impl Keys {
     /// `LoginRequired` without a session. A tampered or foreign cookie fails decryption and
@@ -375,11 +375,40 @@ impl<R: Role> Who<R> {
         F: FnOnce(&mut diesel::PgConnection, &R) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        self.with_db_carrying(state, |_, _| Ok((None, ())), |conn, who, ()| f(conn, who))
+            .await
+    }
+
+    /// As [`Who::with_db`], with the page's first statement, `first`, carrying the user
+    /// ([`CarriedUser`]): it reads before the user is confirmed, and returns what it read with
+    /// the user its rows carried (`None`: it carried nobody, so the user is read on their own).
+    /// What it read reaches `then`, and so the page, only once the user is confirmed as `R`;
+    /// a refused user gets the `R` extractor's refusal and `then` never runs. `first` must
+    /// therefore only read, and nothing it reads may depend on who is asking.
+    pub async fn with_db_carrying<F1, A, F2, T>(
+        self,
+        state: &AppState,
+        first: F1,
+        then: F2,
+    ) -> Result<(R, T), AppError>
+    where
+        F1: FnOnce(&mut diesel::PgConnection, CarriedUser) -> Result<(Option<Found>, A), AppError>
+            + Send
+            + 'static,
+        F2: FnOnce(&mut diesel::PgConnection, &R, A) -> Result<T, AppError> + Send + 'static,
+        A: Send + 'static,
+        T: Send + 'static,
+    {
         match self {
             // The user goes to the task and comes back with the page's reads.
             Who::Known(who) => {
                 with_db(state, move |conn| {
-                    let value = f(conn, &who)?;
+                    let nobody = CarriedUser {
+                        user_id: None,
+                        memberships: false,
+                    };
+                    let (_, read) = first(conn, nobody)?;
+                    let value = then(conn, &who, read)?;
                     Ok((who, value))
                 })
                 .await
@@ -387,9 +416,24 @@ impl<R: Role> Who<R> {
             Who::Asking(asking) => {
                 let keys = asking.keys;
                 let (found, value) = with_db(state, move |conn| {
-                    let found = keys.find(conn)?;
+                    let carry = CarriedUser {
+                        user_id: Some(keys.user_id),
+                        // Staff belong to no organization (as in `Keys::find`).
+                        memberships: !keys.staff_hint,
+                    };
+                    let (carried, read) = first(conn, carry)?;
+                    let found = match carried {
+                        // Someone no longer staff was carried without their organizations.
+                        Some(found)
+                            if !(keys.staff_hint
+                                && found.as_ref().is_some_and(|(u, _)| u.staff_role.is_none())) =>
+                        {
+                            found
+                        }
+                        _ => keys.find(conn)?,
+                    };
                     let value = match keys.resolve(found.clone()).and_then(R::of) {
-                        Ok(who) => Some(f(conn, &who)),
+                        Ok(who) => Some(then(conn, &who, read)),
                         Err(_) => None,
                     };
                     Ok((found, value))

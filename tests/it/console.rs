@@ -1823,6 +1823,91 @@ async fn a_ticket_page_and_the_lists_keep_one_plan_per_connection() {
     );
 }
 
+/// A ticket page's first statement carries the session's user, so confirming who is asking
+/// costs the page no statement of its own: a customer with their organizations in the order
+/// the header lists them, staff without any, and nobody for an unknown id or a missing ticket.
+/// The statement keeps one plan per connection like the others.
+#[actix_web::test]
+async fn a_ticket_page_statement_carries_the_user() {
+    use supportdesk::db::accounts::{self, CarriedUser};
+    use supportdesk::db::tickets;
+
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "zeta", "ana@zeta.example", "professional").await;
+    let n = quick(&ana, "Carry me").await;
+    // A second organization, named to come first.
+    let token = token(&ana).await;
+    let p = ana
+        .post_raw(
+            "/organizations/new",
+            &[
+                ("csrf_token", &token),
+                ("organization", "Alpha"),
+                ("organization_key", "alpha"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let (_amir, amir_id) = agent(&app, "amir@support.example").await;
+    let ana_id = user_id(&app, "ana@zeta.example");
+    let mut conn = app.conn();
+
+    let carry = |user_id, memberships| CarriedUser {
+        user_id,
+        memberships,
+    };
+    let (ticket, user) =
+        tickets::ticket_with_people(&mut conn, n, carry(Some(ana_id), true)).unwrap();
+    assert_eq!(ticket.expect("the ticket").0.number, n);
+    let (user, orgs) = user.expect("a row came back").expect("ana exists");
+    let read = accounts::user_with_memberships(&mut conn, ana_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.id, ana_id);
+    assert_eq!(user.email, read.0.email);
+    assert_eq!(user.password_hash, read.0.password_hash);
+    assert_eq!(user.session_epoch, read.0.session_epoch);
+    assert_eq!(user.created_at, read.0.created_at);
+    assert!(user.active && user.staff_role.is_none());
+    let keys = |orgs: &[accounts::MembershipInfo]| {
+        orgs.iter()
+            .map(|m| (m.org.key.clone(), m.role.clone(), m.org.plan_id))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&orgs), keys(&read.1));
+    assert_eq!(
+        orgs.iter().map(|m| m.org.key.as_str()).collect::<Vec<_>>(),
+        ["alpha", "zeta"]
+    );
+
+    let (_, staff) =
+        tickets::ticket_with_people(&mut conn, n, carry(Some(amir_id), false)).unwrap();
+    let (staff, orgs) = staff.unwrap().unwrap();
+    assert_eq!(staff.staff_role.as_deref(), Some("agent"));
+    assert!(orgs.is_empty());
+
+    // An id nobody has, and nobody asked for: a row came back, carrying nobody.
+    for user_id in [Some(ana_id + 1_000_000), None] {
+        let (ticket, user) =
+            tickets::ticket_with_people(&mut conn, n, carry(user_id, true)).unwrap();
+        assert!(ticket.is_some());
+        assert!(matches!(user, Some(None)), "{user:?}");
+    }
+    // No ticket, no row: nothing carried, so the page reads the user on their own.
+    let (ticket, user) =
+        tickets::ticket_with_people(&mut conn, n + 1_000_000, carry(Some(ana_id), true)).unwrap();
+    assert!(ticket.is_none() && user.is_none());
+
+    for _ in 0..10 {
+        tickets::ticket_with_people(&mut conn, n, carry(Some(ana_id), true)).unwrap();
+    }
+    assert_one_plan(
+        &mut conn,
+        "the ticket with its people",
+        "FROM users u WHERE u.id",
+    );
+}
+
 /// A reply writes the ticket, the response it measured, its message and its events in one
 /// statement while it holds the ticket's row lock: one round trip where there were seven here
 /// (an `UPDATE`, two for the response, one `INSERT` for the message and one per event), each

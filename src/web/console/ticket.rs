@@ -7,6 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::db::queue;
+use crate::db::tickets::ticket_with_people;
 use crate::domain::content::MessageBody;
 use crate::domain::ticket::{Action, Category, Priority, Refusal, Status};
 use crate::services::ServiceError;
@@ -59,14 +60,21 @@ async fn page(
     let plan_cache = state.plans.clone();
     let agent_book = state.agents.clone();
     let (s, (p, others, agents)) = who
-        .with_db(state, move |conn, s| {
-            let viewer = Viewer::Staff {
-                user_id: s.me.user.id,
-            };
-            let p = svc::page(conn, viewer, number, &plan_cache)?;
-            let others = queue::other_open(conn, p.ticket.organization_id, number)?;
-            Ok((p, others, agent_book.get(conn)?))
-        })
+        .with_db_carrying(
+            state,
+            move |conn, carry| {
+                let (found, user) = ticket_with_people(conn, number, carry)?;
+                Ok((user, found))
+            },
+            move |conn, s, found| {
+                let viewer = Viewer::Staff {
+                    user_id: s.me.user.id,
+                };
+                let p = svc::page_of(conn, viewer, found, &plan_cache)?;
+                let others = queue::other_open(conn, p.ticket.organization_id, number)?;
+                Ok((p, others, agent_book.get(conn)?))
+            },
+        )
         .await?;
     let now = Utc::now();
     let prefix = &state.settings.ticket_prefix;

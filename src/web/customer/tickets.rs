@@ -429,9 +429,14 @@ async fn ticket_page(
 ) -> Result<HttpResponse, AppError> {
     let plan_cache = state.plans.clone();
     let (c, page) = who
-        .with_db(state, move |conn, c| {
-            Ok(svc::page(conn, viewer(c), number, &plan_cache)?)
-        })
+        .with_db_carrying(
+            state,
+            move |conn, carry| {
+                let (found, user) = crate::db::tickets::ticket_with_people(conn, number, carry)?;
+                Ok((user, found))
+            },
+            move |conn, c, found| Ok(svc::page_of(conn, viewer(c), found, &plan_cache)?),
+        )
         .await?;
     let t = TicketView::new(
         ctx.lang,

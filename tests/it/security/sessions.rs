@@ -302,6 +302,10 @@ async fn a_deactivated_or_removed_user_is_out_on_the_next_request() {
     let (admin, _) = staff(&app, "admin", "admin@support.test").await;
     let n = create_ticket(&owner, "Printer", "On fire.", &[]).await;
     assert_eq!(agent.get("/console").await.status, 200);
+    assert_eq!(
+        agent.get(&format!("/console/tickets/{n}")).await.status,
+        200
+    );
     let agent_token = token(&agent).await;
 
     // An agent deactivated by an admin: the very next request, GET or POST, goes to login.
@@ -310,6 +314,8 @@ async fn a_deactivated_or_removed_user_is_out_on_the_next_request() {
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
     assert_redirect(&agent.get("/console").await, "/login");
+    // The ticket page confirms the user in its own statement: the same answer.
+    assert_redirect(&agent.get(&format!("/console/tickets/{n}")).await, "/login");
     assert_redirect(
         &agent
             .post_raw(
@@ -345,6 +351,7 @@ async fn a_deactivated_or_removed_user_is_out_on_the_next_request() {
         &mut app.conn(),
         "UPDATE users SET active = false WHERE email = 'bob@acme.test'",
     );
+    assert_redirect(&member.get(&format!("/tickets/{own}")).await, "/login");
     assert_redirect(&member.get("/tickets").await, "/login");
     execute(
         &mut app.conn(),
