@@ -280,6 +280,22 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for CarriedUser {
     }
 }
 
+/// Organizations by id: id, key, name (for names kept in memory, `services::names`).
+pub fn org_names(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String, String)>> {
+    organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::key, organizations::name))
+        .load(conn)
+}
+
+/// Users' names by id.
+pub fn user_names(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name))
+        .load(conn)
+}
+
 pub fn org_by_key(conn: &mut PgConnection, key: &str) -> QueryResult<Option<OrgRow>> {
     organizations::table
         .filter(organizations::key.eq(key))

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod bench;
 pub mod demo;
 pub mod kept;
+pub mod names;
 pub mod organizations;
 pub mod passwords;
 pub mod plans;

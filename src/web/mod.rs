@@ -48,6 +48,8 @@ pub struct AppState {
     pub agents: crate::services::staff::AgentBook,
     /// The queue's count badges (see `console::Badges`).
     pub badges: console::Badges,
+    /// The queue's organization and assignee names (see `Names`).
+    pub names: crate::services::names::Names,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             plans: Default::default(),
             agents: Default::default(),
             badges: console::Badges::new(console::BADGES_TTL),
+            names: Default::default(),
         })
     }
 }
@@ -408,7 +411,7 @@ pub fn build_server(
 /// After a request that may have changed something (any method but GET, HEAD and OPTIONS,
 /// answered with a success or a redirect: a refused request saves nothing), values kept from
 /// the database that any change may touch are read afresh: a change made through this
-/// process shows on the next page. The queue's badges are such values.
+/// process shows on the next page. The queue's badges and names are such values.
 async fn forget_kept_on_change(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
@@ -422,6 +425,7 @@ async fn forget_kept_on_change(
         && !(done.status().is_client_error() || done.status().is_server_error())
     {
         state.badges.forget();
+        state.names.forget();
     }
     response
 }

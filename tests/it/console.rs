@@ -2620,6 +2620,69 @@ fn assign_options(page: &Page) -> Vec<String> {
         .collect()
 }
 
+/// The queue names each row's organization (linking its key) and assignee from names kept in
+/// memory; an assignee's new name shows on the next load, and one changed in the database
+/// behind the app's back shows once the names are read again.
+#[actix_web::test]
+async fn the_queue_names_organizations_and_assignees_and_follows_a_rename() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Who has it?").await;
+    let row = |page: &Page| {
+        let start = page
+            .body
+            .find(&format!("<tr data-ticket=\"{n}\""))
+            .expect("the ticket's row");
+        page.body[start..]
+            .split("</tr>")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let before = row(&amir.get("/console?view=open").await);
+    assert!(
+        before.contains("organization=acme\">Org acme</a>"),
+        "{before}"
+    );
+    assert!(before.contains(">nobody<"), "nobody has it yet: {before}");
+
+    assert_eq!(act(&amir, n, "accept", &[]).await.status, 303);
+    let taken = row(&amir.get("/console?view=open").await);
+    assert!(taken.contains("Staff amir@support.example"), "{taken}");
+
+    let renamed = amir
+        .post_from(
+            "/profile",
+            "/profile",
+            &[
+                ("form", "details"),
+                ("name", "Amir Renamed"),
+                ("mobile", ""),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    let after = row(&amir.get("/console?view=open").await);
+    assert!(after.contains("Amir Renamed"), "{after}");
+
+    // Renamed behind the app's back: the kept name stands until something forgets it.
+    exec(
+        &app,
+        "UPDATE organizations SET name = 'Acme Renamed' WHERE key = 'acme'",
+    );
+    let token = token(&amir).await;
+    let forgot = amir
+        .post_raw(
+            &format!("/console/tickets/{n}/priority"),
+            &[("csrf_token", &token), ("priority", "high")],
+        )
+        .await;
+    assert_eq!(forgot.status, 303);
+    let after = row(&amir.get("/console?view=open").await);
+    assert!(after.contains(">Acme Renamed</a>"), "{after}");
+}
+
 /// The assign list is kept in memory between views; what an admin or agent changes in this
 /// process shows on the next view.
 #[actix_web::test]

@@ -117,7 +117,8 @@ pub async fn queue(
         count: kept.is_none(),
     };
     let plan_cache = state.plans.clone();
-    let (s, (mut rows, counts, book)) = Who::Asking(asking)
+    let names = state.names.clone();
+    let (s, (mut rows, counts, book, orgs, assignees)) = Who::Asking(asking)
         .with_db(&state, move |conn, _: &Staff| {
             let rows: Vec<queue::QueueRow> = queue::queue(conn, &filter)?;
             let book = plan_cache.book(conn, rows.iter().map(|r| r.ticket.plan_id))?;
@@ -125,7 +126,9 @@ pub async fn queue(
                 Some(counts) => counts,
                 None => queue::counts(conn, me, now)?,
             };
-            Ok((rows, counts, book))
+            let orgs = names.orgs(conn, rows.iter().map(|r| r.organization_id))?;
+            let assignees = names.users(conn, rows.iter().filter_map(|r| r.assignee_id))?;
+            Ok((rows, counts, book, orgs, assignees))
         })
         .await?;
     if let Some(reading) = reading {
@@ -185,13 +188,19 @@ pub async fn queue(
                 book.get(&r.ticket.plan_id).map(|p| &**p),
                 now,
             ),
-            org_key: r.org_key,
-            org_name: r.org_name,
+            org_key: orgs
+                .get(&r.organization_id)
+                .map(|o| o.key.clone())
+                .unwrap_or_default(),
+            org_name: orgs
+                .get(&r.organization_id)
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
             plan_name: book
                 .get(&r.ticket.plan_id)
                 .map(|p| p.terms.name.clone())
                 .unwrap_or_default(),
-            assignee: r.assignee_name,
+            assignee: r.assignee_id.and_then(|id| assignees.get(&id).cloned()),
         })
         .collect();
     ok(&QueuePage {
