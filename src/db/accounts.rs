@@ -78,8 +78,7 @@ pub fn user_with_memberships(
 ) -> QueryResult<Option<(UserRow, Vec<MembershipInfo>)>> {
     // The plan's name comes from the plan cache where a page shows it: every relation joined
     // here costs every request PostgreSQL's setting up of one more scan.
-    type Membership = (i64, String, String, i64, String);
-    let rows: Vec<(UserRow, Option<Membership>)> = users::table
+    let rows: Vec<(UserRow, Option<MembershipFields>)> = users::table
         .left_join(memberships::table.inner_join(organizations::table))
         .filter(users::id.eq(id))
         .order((organizations::name.asc(), organizations::id.asc()))
@@ -102,17 +101,24 @@ pub fn user_with_memberships(
     let memberships = first
         .into_iter()
         .chain(rows.filter_map(|(_, m)| m))
-        .map(|(id, key, name, plan_id, role)| MembershipInfo {
-            org: OrgRow {
-                id,
-                key,
-                name,
-                plan_id,
-            },
-            role,
-        })
+        .map(membership)
         .collect();
     Ok(Some((user, memberships)))
+}
+
+/// A membership as the statements read it: organization id, key, name, plan, role.
+type MembershipFields = (i64, String, String, i64, String);
+
+fn membership((id, key, name, plan_id, role): MembershipFields) -> MembershipInfo {
+    MembershipInfo {
+        org: OrgRow {
+            id,
+            key,
+            name,
+            plan_id,
+        },
+        role,
+    }
 }
 
 /// A user as [`user_with_memberships`] reads them, for a customer with their organizations.
@@ -136,7 +142,6 @@ pub struct CarriedUser {
     pub memberships: bool,
 }
 
-type CarriedMembership = (i64, String, String, i64, String);
 type CarriedFields = (
     i64,
     String,
@@ -148,7 +153,7 @@ type CarriedFields = (
     i32,
     DateTime<Utc>,
     Vec<String>,
-    Option<Vec<CarriedMembership>>,
+    Option<Vec<MembershipFields>>,
 );
 
 /// What a row's [`CarriedUser`] column holds: the user, or nothing when no user has that id.
@@ -218,15 +223,7 @@ impl CarriedUser {
                     memberships
                         .unwrap_or_default()
                         .into_iter()
-                        .map(|(id, key, name, plan_id, role)| MembershipInfo {
-                            org: OrgRow {
-                                id,
-                                key,
-                                name,
-                                plan_id,
-                            },
-                            role,
-                        })
+                        .map(membership)
                         .collect(),
                 )
             },

@@ -2620,6 +2620,18 @@ fn assign_options(page: &Page) -> Vec<String> {
         .collect()
 }
 
+/// The user of `b` takes the name `name` on their profile.
+async fn rename(b: &Browser, name: &str) {
+    let renamed = b
+        .post_from(
+            "/profile",
+            "/profile",
+            &[("form", "details"), ("name", name), ("mobile", "")],
+        )
+        .await;
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+}
+
 /// The queue names each row's organization (linking its key) and assignee from names kept in
 /// memory; an assignee's new name shows on the next load, and one changed in the database
 /// behind the app's back shows once the names are read again.
@@ -2651,18 +2663,7 @@ async fn the_queue_names_organizations_and_assignees_and_follows_a_rename() {
     let taken = row(&amir.get("/console?view=open").await);
     assert!(taken.contains("Staff amir@support.example"), "{taken}");
 
-    let renamed = amir
-        .post_from(
-            "/profile",
-            "/profile",
-            &[
-                ("form", "details"),
-                ("name", "Amir Renamed"),
-                ("mobile", ""),
-            ],
-        )
-        .await;
-    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    rename(&amir, "Amir Renamed").await;
     let after = row(&amir.get("/console?view=open").await);
     assert!(after.contains("Amir Renamed"), "{after}");
 
@@ -2720,18 +2721,7 @@ async fn the_assign_list_follows_staff_changes_at_once() {
         "{after_add:?}"
     );
 
-    let renamed = amir
-        .post_from(
-            "/profile",
-            "/profile",
-            &[
-                ("form", "details"),
-                ("name", "Amir Renamed"),
-                ("mobile", ""),
-            ],
-        )
-        .await;
-    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    rename(&amir, "Amir Renamed").await;
     let after_rename = assign_options(&amir.get(&path).await);
     assert_eq!(
         after_rename,
