@@ -368,27 +368,6 @@ impl diesel::query_builder::QueryFragment<Pg> for CountColumns {
     }
 }
 
-/// Other open tickets of an organization (the console's side card).
-pub fn other_open(
-    conn: &mut PgConnection,
-    org_id: i64,
-    except: i64,
-) -> QueryResult<Vec<TicketLine>> {
-    let query = tickets::table
-        .filter(tickets::organization_id.eq(org_id))
-        .filter(tickets::status.ne(CLOSED))
-        .filter(tickets::number.ne(except));
-    // The limit as a literal: bound, it had PostgreSQL plan the statement on every page.
-    Paged::new(
-        query
-            .order(tickets::number.desc())
-            .select(TicketLine::as_select()),
-        10,
-        0,
-    )
-    .load(conn)
-}
-
 /// Active staff who can take tickets, by name.
 pub fn agents(conn: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
     users::table

@@ -626,12 +626,14 @@ pub struct TicketPeople {
 }
 
 /// A ticket with its organization's name, its requester and its assignee, in one statement,
-/// which also carries the session's user ([`CarriedUser`]).
+/// which also carries the session's user ([`CarriedUser`]) and, with `others` (the console's
+/// side card), up to ten other open tickets of its organization, newest first.
 pub fn ticket_with_people(
     conn: &mut PgConnection,
     number: i64,
     carry: CarriedUser,
-) -> QueryResult<(Option<(TicketRow, TicketPeople)>, CarriedFound)> {
+    others: bool,
+) -> QueryResult<(Option<TicketWithPeople>, CarriedFound)> {
     let assignees = diesel::alias!(users as assignees);
     let mut found = tickets::table
         .find(number)
@@ -650,23 +652,159 @@ pub fn ticket_with_people(
             users::email,
             assignees.field(users::name).nullable(),
             carry,
+            OtherOpen { others },
         ))
-        .load::<(TicketRow, String, String, String, Option<String>, Carried)>(conn)?;
+        .load::<(
+            TicketRow,
+            String,
+            String,
+            String,
+            Option<String>,
+            Carried,
+            Option<Vec<OtherOpenFields>>,
+        )>(conn)?;
     let user = carry.found(found.first_mut().map(|row| &mut row.5));
     let ticket = found.into_iter().next().map(
-        |(ticket, organization, requester, requester_email, assignee, _)| {
-            (
+        |(ticket, organization, requester, requester_email, assignee, _, others)| {
+            TicketWithPeople {
                 ticket,
-                TicketPeople {
+                people: TicketPeople {
                     organization,
                     requester,
                     requester_email,
                     assignee,
                 },
-            )
+                others: others
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(
+                        |(
+                            number,
+                            subject,
+                            category,
+                            priority,
+                            status,
+                            plan_id,
+                            response_started_at,
+                            response_due_at,
+                            response_breached,
+                            ever_breached,
+                            created_at,
+                            updated_at,
+                            closed_at,
+                        )| TicketLine {
+                            number,
+                            subject,
+                            category,
+                            priority,
+                            status,
+                            plan_id,
+                            response_started_at,
+                            response_due_at,
+                            response_breached,
+                            ever_breached,
+                            created_at,
+                            updated_at,
+                            closed_at,
+                        },
+                    )
+                    .collect(),
+            }
         },
     );
     Ok((ticket, user))
+}
+
+/// A ticket as its page reads it ([`ticket_with_people`]).
+#[derive(Debug, Clone)]
+pub struct TicketWithPeople {
+    pub ticket: TicketRow,
+    pub people: TicketPeople,
+    /// Other open tickets of its organization (the console's side card; empty when not asked).
+    pub others: Vec<TicketLine>,
+}
+
+type OtherOpenFields = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    bool,
+    bool,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
+/// The ticket's statement's column of other open tickets of its organization, as
+/// [`TicketLine`]s: a correlated subquery on the organization's open tickets
+/// (`tickets_org_open`), run once for the one row. As a statement of its own it was a round
+/// trip of the agent ticket page. The limit is a literal, for the reasons of
+/// [`super::literal`].
+#[derive(Debug, Clone, Copy)]
+struct OtherOpen {
+    others: bool,
+}
+
+impl diesel::expression::Expression for OtherOpen {
+    type SqlType = Nullable<
+        diesel::sql_types::Array<
+            diesel::pg::sql_types::Record<(
+                BigInt,
+                Text,
+                Text,
+                Text,
+                Text,
+                BigInt,
+                Nullable<Timestamptz>,
+                Nullable<Timestamptz>,
+                Bool,
+                Bool,
+                Timestamptz,
+                Timestamptz,
+                Nullable<Timestamptz>,
+            )>,
+        >,
+    >;
+}
+
+impl<QS> diesel::expression::AppearsOnTable<QS> for OtherOpen {}
+
+impl<QS> diesel::expression::SelectableExpression<QS> for OtherOpen {}
+
+impl<GB> diesel::expression::ValidGrouping<GB> for OtherOpen {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl diesel::query_builder::QueryId for OtherOpen {
+    type QueryId = ();
+    // With and without are two texts: key the statement cache on the text.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for OtherOpen {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        if !self.others {
+            out.push_sql("NULL");
+            return Ok(());
+        }
+        out.push_sql(
+            "(SELECT array_agg(ROW(o.number, o.subject, o.category, o.priority, o.status, \
+             o.plan_id, o.response_started_at, o.response_due_at, o.response_breached, \
+             o.ever_breached, o.created_at, o.updated_at, o.closed_at) ORDER BY o.number DESC) \
+             FROM (SELECT * FROM tickets o WHERE o.organization_id = \"tickets\".\"organization_id\" \
+             AND o.status <> 'closed' AND o.number <> \"tickets\".\"number\" \
+             ORDER BY o.number DESC LIMIT 10) o)",
+        );
+        Ok(())
+    }
 }
 
 /// Filters of a ticket list.

@@ -464,6 +464,8 @@ pub struct TicketPage {
     pub plan_view: super::plans::PlanView,
     pub people: q::TicketPeople,
     pub thread: q::Thread,
+    /// Other open tickets of the organization, for staff (see [`q::ticket_with_people`]).
+    pub others: Vec<q::TicketLine>,
 }
 
 /// Loads a ticket for `viewer`; notes (and their files and events) only for staff.
@@ -477,7 +479,7 @@ pub fn page(
         user_id: None,
         memberships: false,
     };
-    let (found, _) = q::ticket_with_people(conn, number, nobody)?;
+    let (found, _) = q::ticket_with_people(conn, number, nobody, false)?;
     page_of(conn, viewer, found, plans)
 }
 
@@ -486,15 +488,20 @@ pub fn page(
 pub fn page_of(
     conn: &mut PgConnection,
     viewer: Viewer,
-    found: Option<(TicketRow, q::TicketPeople)>,
+    found: Option<q::TicketWithPeople>,
     plans: &super::plans::PlanCache,
 ) -> Result<TicketPage, ServiceError> {
-    let (ticket, people) = found
-        .filter(|(t, _)| viewer.sees(t))
+    let q::TicketWithPeople {
+        ticket,
+        people,
+        others,
+    } = found
+        .filter(|t| viewer.sees(&t.ticket))
         .ok_or(ServiceError::NotFound)?;
     let staff = viewer.is_staff();
     Ok(TicketPage {
         people,
+        others,
         plan_view: plans.load(conn, ticket.plan_id)?,
         thread: q::thread_of(conn, ticket.number, staff)?,
         ticket,

@@ -6,7 +6,6 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::db::queue;
 use crate::db::tickets::ticket_with_people;
 use crate::domain::content::MessageBody;
 use crate::domain::ticket::{Action, Category, Priority, Refusal, Status};
@@ -59,11 +58,11 @@ async fn page(
 ) -> Result<HttpResponse, AppError> {
     let plan_cache = state.plans.clone();
     let agent_book = state.agents.clone();
-    let (s, (p, others, agents)) = who
+    let (s, (p, agents)) = who
         .with_db_carrying(
             state,
             move |conn, carry| {
-                let (found, user) = ticket_with_people(conn, number, carry)?;
+                let (found, user) = ticket_with_people(conn, number, carry, true)?;
                 Ok((user, found))
             },
             move |conn, s, found| {
@@ -71,8 +70,7 @@ async fn page(
                     user_id: s.me.user.id,
                 };
                 let p = svc::page_of(conn, viewer, found, &plan_cache)?;
-                let others = queue::other_open(conn, p.ticket.organization_id, number)?;
-                Ok((p, others, agent_book.get(conn)?))
+                Ok((p, agent_book.get(conn)?))
             },
         )
         .await?;
@@ -87,7 +85,8 @@ async fn page(
     render(
         status,
         &ConsoleTicketPage {
-            others: others
+            others: p
+                .others
                 .iter()
                 .map(|t| TicketSummary::new(ctx.lang, prefix, t, None, now))
                 .collect(),
