@@ -210,7 +210,8 @@ async fn logout_removes_the_cookie_from_the_browser() {
 #[actix_web::test]
 async fn a_cookie_copied_before_logout_no_longer_works_after_it() {
     let app = TestApp::spawn().await;
-    customer(&app, "acme", "ana@acme.test").await;
+    let ana = customer(&app, "acme", "ana@acme.test").await;
+    let n = create_ticket(&ana, "Copied", "Kept in a copy.", &[]).await;
     let (_, cookie, _) = login_through_planted(&app, "ana@acme.test").await;
     let jar = Jar {
         app: &app,
@@ -222,6 +223,8 @@ async fn a_cookie_copied_before_logout_no_longer_works_after_it() {
     assert_redirect(&p, "/login");
     // Whoever kept a copy (a shared computer, a proxy log, malware) replays it.
     assert_redirect(&jar.get("/tickets").await, "/login");
+    // The ticket page confirms the session's epoch in its own statement: out as well.
+    assert_redirect(&jar.get(&format!("/tickets/{n}")).await, "/login");
     let (p, _) = jar
         .post(
             "/profile",
@@ -313,9 +316,10 @@ async fn a_deactivated_or_removed_user_is_out_on_the_next_request() {
         .post(&format!("/admin/users/{agent_id}/deactivate"), &[])
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
-    assert_redirect(&agent.get("/console").await, "/login");
-    // The ticket page confirms the user in its own statement: the same answer.
+    // The ticket page confirms the user in its own statement: the same answer (asked first,
+    // while the cookie still stands; the refusal ends the session).
     assert_redirect(&agent.get(&format!("/console/tickets/{n}")).await, "/login");
+    assert_redirect(&agent.get("/console").await, "/login");
     assert_redirect(
         &agent
             .post_raw(
