@@ -142,18 +142,23 @@ pub struct CarriedUser {
     pub memberships: bool,
 }
 
+/// The user's fields as [`UserRow`] reads them, and their memberships.
 type CarriedFields = (
-    i64,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    bool,
-    i32,
-    DateTime<Utc>,
-    Vec<String>,
+    <UserRow as Queryable<UserRowSql, diesel::pg::Pg>>::Row,
     Option<Vec<MembershipFields>>,
+);
+
+type UserRowSql = (
+    diesel::sql_types::Int8,
+    diesel::sql_types::Text,
+    diesel::sql_types::Text,
+    diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    diesel::sql_types::Text,
+    diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    diesel::sql_types::Bool,
+    diesel::sql_types::Int4,
+    diesel::sql_types::Timestamptz,
+    diesel::sql_types::Array<diesel::sql_types::Text>,
 );
 
 /// What a row's [`CarriedUser`] column holds: the user, or nothing when no user has that id.
@@ -164,16 +169,7 @@ pub type CarriedFound = Option<Option<UserWithMemberships>>;
 
 type CarriedSql = diesel::sql_types::Nullable<
     diesel::pg::sql_types::Record<(
-        diesel::sql_types::Int8,
-        diesel::sql_types::Text,
-        diesel::sql_types::Text,
-        diesel::sql_types::Nullable<diesel::sql_types::Text>,
-        diesel::sql_types::Text,
-        diesel::sql_types::Nullable<diesel::sql_types::Text>,
-        diesel::sql_types::Bool,
-        diesel::sql_types::Int4,
-        diesel::sql_types::Timestamptz,
-        diesel::sql_types::Array<diesel::sql_types::Text>,
+        diesel::pg::sql_types::Record<UserRowSql>,
         diesel::sql_types::Nullable<
             diesel::sql_types::Array<
                 diesel::pg::sql_types::Record<(
@@ -189,65 +185,34 @@ type CarriedSql = diesel::sql_types::Nullable<
 >;
 
 impl CarriedUser {
+    /// Nobody: for a statement whose page knows its user already (the same text, no lookup).
+    pub const NOBODY: CarriedUser = CarriedUser {
+        user_id: None,
+        memberships: false,
+    };
+
     /// The user a statement's row carried: `None` when no row came back (read the user on
     /// their own), `Some(None)` when there is no such user.
-    pub fn found(&self, row: Option<&mut Carried>) -> CarriedFound {
-        let fields = row?.take();
-        Some(fields.map(
-            |(
-                id,
-                email,
-                name,
-                mobile,
-                password_hash,
-                staff_role,
-                active,
-                session_epoch,
-                created_at,
-                hidden_ticket_columns,
-                memberships,
-            )| {
-                (
-                    UserRow {
-                        id,
-                        email,
-                        name,
-                        mobile,
-                        password_hash,
-                        staff_role,
-                        active,
-                        session_epoch,
-                        created_at,
-                        hidden_ticket_columns,
-                    },
-                    memberships
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(membership)
-                        .collect(),
-                )
-            },
-        ))
+    pub fn found(&self, row: Option<&mut Carried>) -> QueryResult<CarriedFound> {
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let Some((user, memberships)) = row.take() else {
+            return Ok(Some(None));
+        };
+        let user = <UserRow as Queryable<UserRowSql, diesel::pg::Pg>>::build(user)
+            .map_err(diesel::result::Error::DeserializationError)?;
+        let memberships = memberships
+            .unwrap_or_default()
+            .into_iter()
+            .map(membership)
+            .collect();
+        Ok(Some(Some((user, memberships))))
     }
 }
 
-impl diesel::expression::Expression for CarriedUser {
-    type SqlType = CarriedSql;
-}
-
-impl<QS> diesel::expression::AppearsOnTable<QS> for CarriedUser {}
-
-impl<QS> diesel::expression::SelectableExpression<QS> for CarriedUser {}
-
-impl<GB> diesel::expression::ValidGrouping<GB> for CarriedUser {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
-
-impl diesel::query_builder::QueryId for CarriedUser {
-    type QueryId = ();
-    // With and without memberships are two texts: key the statement cache on the text.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+// With and without memberships are two texts.
+super::literal::column_expression!(CarriedUser, CarriedSql);
 
 impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for CarriedUser {
     fn walk_ast<'b>(
@@ -255,9 +220,9 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for CarriedUser {
         mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
     ) -> QueryResult<()> {
         out.push_sql(
-            "(SELECT ROW(u.id, u.email, u.name, \
+            "(SELECT ROW(ROW(u.id, u.email, u.name, \
              u.mobile, u.password_hash, u.staff_role, u.active, u.session_epoch, u.created_at, \
-             u.hidden_ticket_columns, ",
+             u.hidden_ticket_columns), ",
         );
         if self.memberships {
             out.push_sql(

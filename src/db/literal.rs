@@ -135,3 +135,28 @@ macro_rules! prepared_by_text {
     };
 }
 pub(crate) use prepared_by_text;
+
+/// For a hand-written column of a select list (its own `QueryFragment`), usable in any
+/// statement: its SQL type, and a statement cache keyed on the text (the column writes one of
+/// a few texts, chosen by its fields).
+macro_rules! column_expression {
+    ($column:ty, $sql_type:ty) => {
+        impl diesel::expression::Expression for $column {
+            type SqlType = $sql_type;
+        }
+
+        impl<QS> diesel::expression::AppearsOnTable<QS> for $column {}
+
+        impl<QS> diesel::expression::SelectableExpression<QS> for $column {}
+
+        impl<GB> diesel::expression::ValidGrouping<GB> for $column {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+
+        impl diesel::query_builder::QueryId for $column {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+    };
+}
+pub(crate) use column_expression;

@@ -315,23 +315,11 @@ struct CountColumns {
     count: bool,
 }
 
-impl diesel::query_builder::QueryId for CountColumns {
-    type QueryId = ();
-    // Two texts: key the statement cache on the text.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl diesel::expression::Expression for CountColumns {
-    type SqlType = diesel::sql_types::Nullable<(BigInt, BigInt, BigInt, BigInt)>;
-}
-
-impl<QS> diesel::expression::AppearsOnTable<QS> for CountColumns {}
-
-impl<QS> diesel::expression::SelectableExpression<QS> for CountColumns {}
-
-impl<GB> diesel::expression::ValidGrouping<GB> for CountColumns {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
+// Two texts (counting or not).
+super::literal::column_expression!(
+    CountColumns,
+    diesel::sql_types::Nullable<(BigInt, BigInt, BigInt, BigInt)>
+);
 
 impl diesel::query_builder::QueryFragment<Pg> for CountColumns {
     fn walk_ast<'b>(

@@ -633,7 +633,7 @@ pub fn ticket_with_people(
     number: i64,
     carry: CarriedUser,
     others: bool,
-) -> QueryResult<(Option<TicketWithPeople>, CarriedFound)> {
+) -> QueryResult<(CarriedFound, Option<TicketWithPeople>)> {
     let assignees = diesel::alias!(users as assignees);
     let mut found = tickets::table
         .find(number)
@@ -663,10 +663,17 @@ pub fn ticket_with_people(
             Carried,
             Option<Vec<OtherOpenFields>>,
         )>(conn)?;
-    let user = carry.found(found.first_mut().map(|row| &mut row.5));
-    let ticket = found.into_iter().next().map(
-        |(ticket, organization, requester, requester_email, assignee, _, others)| {
-            TicketWithPeople {
+    let user = carry.found(found.first_mut().map(|row| &mut row.5))?;
+    let ticket = match found.into_iter().next() {
+        None => None,
+        Some((ticket, organization, requester, requester_email, assignee, _, others)) => {
+            let others = others
+                .unwrap_or_default()
+                .into_iter()
+                .map(<TicketLine as Queryable<OtherOpenSql, diesel::pg::Pg>>::build)
+                .collect::<Result<_, _>>()
+                .map_err(diesel::result::Error::DeserializationError)?;
+            Some(TicketWithPeople {
                 ticket,
                 people: TicketPeople {
                     organization,
@@ -674,45 +681,11 @@ pub fn ticket_with_people(
                     requester_email,
                     assignee,
                 },
-                others: others
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(
-                        |(
-                            number,
-                            subject,
-                            category,
-                            priority,
-                            status,
-                            plan_id,
-                            response_started_at,
-                            response_due_at,
-                            response_breached,
-                            ever_breached,
-                            created_at,
-                            updated_at,
-                            closed_at,
-                        )| TicketLine {
-                            number,
-                            subject,
-                            category,
-                            priority,
-                            status,
-                            plan_id,
-                            response_started_at,
-                            response_due_at,
-                            response_breached,
-                            ever_breached,
-                            created_at,
-                            updated_at,
-                            closed_at,
-                        },
-                    )
-                    .collect(),
-            }
-        },
-    );
-    Ok((ticket, user))
+                others,
+            })
+        }
+    };
+    Ok((user, ticket))
 }
 
 /// A ticket as its page reads it ([`ticket_with_people`]).
@@ -724,20 +697,23 @@ pub struct TicketWithPeople {
     pub others: Vec<TicketLine>,
 }
 
-type OtherOpenFields = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    bool,
-    bool,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
+type OtherOpenFields = <TicketLine as Queryable<OtherOpenSql, diesel::pg::Pg>>::Row;
+
+/// [`TicketLine`]'s columns, in its order.
+type OtherOpenSql = (
+    BigInt,
+    Text,
+    Text,
+    Text,
+    Text,
+    BigInt,
+    Nullable<Timestamptz>,
+    Nullable<Timestamptz>,
+    Bool,
+    Bool,
+    Timestamptz,
+    Timestamptz,
+    Nullable<Timestamptz>,
 );
 
 /// The ticket's statement's column of other open tickets of its organization, as
@@ -750,41 +726,11 @@ struct OtherOpen {
     others: bool,
 }
 
-impl diesel::expression::Expression for OtherOpen {
-    type SqlType = Nullable<
-        diesel::sql_types::Array<
-            diesel::pg::sql_types::Record<(
-                BigInt,
-                Text,
-                Text,
-                Text,
-                Text,
-                BigInt,
-                Nullable<Timestamptz>,
-                Nullable<Timestamptz>,
-                Bool,
-                Bool,
-                Timestamptz,
-                Timestamptz,
-                Nullable<Timestamptz>,
-            )>,
-        >,
-    >;
-}
-
-impl<QS> diesel::expression::AppearsOnTable<QS> for OtherOpen {}
-
-impl<QS> diesel::expression::SelectableExpression<QS> for OtherOpen {}
-
-impl<GB> diesel::expression::ValidGrouping<GB> for OtherOpen {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
-
-impl diesel::query_builder::QueryId for OtherOpen {
-    type QueryId = ();
-    // With and without are two texts: key the statement cache on the text.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+// With and without are two texts.
+super::literal::column_expression!(
+    OtherOpen,
+    Nullable<diesel::sql_types::Array<diesel::pg::sql_types::Record<OtherOpenSql>>>
+);
 
 impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for OtherOpen {
     fn walk_ast<'b>(

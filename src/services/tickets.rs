@@ -475,11 +475,7 @@ pub fn page(
     number: i64,
     plans: &super::plans::PlanCache,
 ) -> Result<TicketPage, ServiceError> {
-    let nobody = CarriedUser {
-        user_id: None,
-        memberships: false,
-    };
-    let (found, _) = q::ticket_with_people(conn, number, nobody, false)?;
+    let (_, found) = q::ticket_with_people(conn, number, CarriedUser::NOBODY, false)?;
     page_of(conn, viewer, found, plans)
 }
 

@@ -403,11 +403,7 @@ impl<R: Role> Who<R> {
             // The user goes to the task and comes back with the page's reads.
             Who::Known(who) => {
                 with_db(state, move |conn| {
-                    let nobody = CarriedUser {
-                        user_id: None,
-                        memberships: false,
-                    };
-                    let (_, read) = first(conn, nobody)?;
+                    let (_, read) = first(conn, CarriedUser::NOBODY)?;
                     let value = then(conn, &who, read)?;
                     Ok((who, value))
                 })

@@ -1792,18 +1792,15 @@ async fn a_ticket_page_and_the_lists_keep_one_plan_per_connection() {
         limit: 26,
         ..Default::default()
     };
-    let nobody = supportdesk::db::accounts::CarriedUser {
-        user_id: None,
-        memberships: false,
-    };
+    let nobody = supportdesk::db::accounts::CarriedUser::NOBODY;
     for _ in 0..10 {
         let thread = tickets::thread_of(&mut conn, n, true).unwrap();
         assert_eq!(thread.messages.len(), 1);
-        let (found, _) = tickets::ticket_with_people(&mut conn, n, nobody, true).unwrap();
+        let (_, found) = tickets::ticket_with_people(&mut conn, n, nobody, true).unwrap();
         assert_eq!(found.unwrap().others.len(), 10);
         assert_eq!(tickets::list(&mut conn, &filter).unwrap().len(), 26);
     }
-    let (found, _) = tickets::ticket_with_people(&mut conn, n, nobody, true).unwrap();
+    let (_, found) = tickets::ticket_with_people(&mut conn, n, nobody, true).unwrap();
     let others = found.unwrap().others;
     assert!(
         others.windows(2).all(|w| w[0].number > w[1].number),
@@ -1872,7 +1869,7 @@ async fn a_ticket_page_statement_carries_the_user() {
         user_id,
         memberships,
     };
-    let (ticket, user) =
+    let (user, ticket) =
         tickets::ticket_with_people(&mut conn, n, carry(Some(ana_id), true), false).unwrap();
     let ticket = ticket.expect("the ticket");
     assert_eq!(ticket.ticket.number, n);
@@ -1898,7 +1895,7 @@ async fn a_ticket_page_statement_carries_the_user() {
         ["alpha", "zeta"]
     );
 
-    let (_, staff) =
+    let (staff, _) =
         tickets::ticket_with_people(&mut conn, n, carry(Some(amir_id), false), true).unwrap();
     let (staff, orgs) = staff.unwrap().unwrap();
     assert_eq!(staff.staff_role.as_deref(), Some("agent"));
@@ -1906,13 +1903,13 @@ async fn a_ticket_page_statement_carries_the_user() {
 
     // An id nobody has, and nobody asked for: a row came back, carrying nobody.
     for user_id in [Some(ana_id + 1_000_000), None] {
-        let (ticket, user) =
+        let (user, ticket) =
             tickets::ticket_with_people(&mut conn, n, carry(user_id, true), false).unwrap();
         assert!(ticket.is_some());
         assert!(matches!(user, Some(None)), "{user:?}");
     }
     // No ticket, no row: nothing carried, so the page reads the user on their own.
-    let (ticket, user) =
+    let (user, ticket) =
         tickets::ticket_with_people(&mut conn, n + 1_000_000, carry(Some(ana_id), true), false)
             .unwrap();
     assert!(ticket.is_none() && user.is_none());

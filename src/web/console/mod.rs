@@ -180,27 +180,24 @@ pub async fn queue(
         .collect();
     let rows = rows
         .into_iter()
-        .map(|r| QueueRowView {
-            t: TicketSummary::new(
-                ctx.lang,
-                &prefix,
-                &r.ticket,
-                book.get(&r.ticket.plan_id).map(|p| &**p),
-                now,
-            ),
-            org_key: orgs
-                .get(&r.organization_id)
-                .map(|o| o.key.clone())
-                .unwrap_or_default(),
-            org_name: orgs
-                .get(&r.organization_id)
-                .map(|o| o.name.clone())
-                .unwrap_or_default(),
-            plan_name: book
-                .get(&r.ticket.plan_id)
-                .map(|p| p.terms.name.clone())
-                .unwrap_or_default(),
-            assignee: r.assignee_id.and_then(|id| assignees.get(&id).cloned()),
+        .map(|r| {
+            let org = orgs.get(&r.organization_id);
+            QueueRowView {
+                t: TicketSummary::new(
+                    ctx.lang,
+                    &prefix,
+                    &r.ticket,
+                    book.get(&r.ticket.plan_id).map(|p| &**p),
+                    now,
+                ),
+                org_key: org.map(|o| o.key.clone()).unwrap_or_default(),
+                org_name: org.map(|o| o.name.clone()).unwrap_or_default(),
+                plan_name: book
+                    .get(&r.ticket.plan_id)
+                    .map(|p| p.terms.name.clone())
+                    .unwrap_or_default(),
+                assignee: r.assignee_id.and_then(|id| assignees.get(&id).cloned()),
+            }
         })
         .collect();
     ok(&QueuePage {

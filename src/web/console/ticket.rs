@@ -61,10 +61,7 @@ async fn page(
     let (s, (p, agents)) = who
         .with_db_carrying(
             state,
-            move |conn, carry| {
-                let (found, user) = ticket_with_people(conn, number, carry, true)?;
-                Ok((user, found))
-            },
+            move |conn, carry| Ok(ticket_with_people(conn, number, carry, true)?),
             move |conn, s, found| {
                 let viewer = Viewer::Staff {
                     user_id: s.me.user.id,

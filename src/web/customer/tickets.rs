@@ -432,9 +432,9 @@ async fn ticket_page(
         .with_db_carrying(
             state,
             move |conn, carry| {
-                let (found, user) =
-                    crate::db::tickets::ticket_with_people(conn, number, carry, false)?;
-                Ok((user, found))
+                Ok(crate::db::tickets::ticket_with_people(
+                    conn, number, carry, false,
+                )?)
             },
             move |conn, c, found| Ok(svc::page_of(conn, viewer(c), found, &plan_cache)?),
         )
