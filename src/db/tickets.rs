@@ -164,11 +164,21 @@ pub struct NewMessage<'a> {
 
 /// Everything an action writes, as one statement: the ticket's new columns, the response it
 /// measured (a row of `response_times`, and the ticket's first response the first time), its
-/// message and its events. One round trip while the ticket's row lock is held, where there
-/// was one per row written; Diesel prepares it once per connection (one text). The inserts
-/// take the ticket's number and organization from the `UPDATE`'s own row.
+/// message and its events. One round trip, where there was one per row written; Diesel
+/// prepares it once per connection (one text per kind of write). The inserts take the
+/// ticket's number and organization from the `UPDATE`'s own row, and the statement returns
+/// that row as written.
+///
+/// [`TicketWrite::unless_changed`] makes it conditional: it writes nothing (and returns no
+/// row) if the ticket's version or the plan book's version is no longer the one the action
+/// was decided on, so an action decided on a row read without a lock is written only if
+/// that row is still the ticket (every write of a ticket raises its version).
 pub struct TicketWrite<'a> {
     number: i64,
+    /// `Some((ticket version, plan book version))`: write only if both are still these.
+    unless_changed: Option<(i32, i64)>,
+    /// The ticket's columns, as the statement returns them.
+    returning: diesel::dsl::AsSelect<TicketRow, diesel::pg::Pg>,
     at: DateTime<Utc>,
     change: TicketChange,
     // The measured response, if any: all four are `Some` or all `None` (from one `Option`).
@@ -199,6 +209,8 @@ impl<'a> TicketWrite<'a> {
         let (event_kinds, event_details) = events.into_iter().unzip();
         TicketWrite {
             number: ticket.number,
+            unless_changed: None,
+            returning: TicketRow::as_select(),
             at,
             change,
             first_response_at: response.map(|_| at),
@@ -215,16 +227,27 @@ impl<'a> TicketWrite<'a> {
         }
     }
 
-    /// Writes it all; the new message's id if there was one.
-    pub fn run(self, conn: &mut PgConnection) -> QueryResult<Option<i64>> {
-        self.get_result(conn)
+    /// Writes only if the ticket's version is still `version` and the plan book's still
+    /// `book_version` (those the action was decided on).
+    pub fn unless_changed(mut self, version: i32, book_version: i64) -> Self {
+        self.unless_changed = Some((version, book_version));
+        self
+    }
+
+    /// Writes it all: the ticket as written and the new message's id if there was one; `None`
+    /// if nothing was written (no such ticket, or changed: [`TicketWrite::unless_changed`]).
+    pub fn run(self, conn: &mut PgConnection) -> QueryResult<Option<(TicketRow, Option<i64>)>> {
+        self.get_result(conn).optional()
     }
 }
 
 super::literal::prepared_by_text!(TicketWrite<'_>);
 
 impl diesel::query_builder::Query for TicketWrite<'_> {
-    type SqlType = Nullable<BigInt>;
+    type SqlType = (
+        diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<TicketRow, diesel::pg::Pg>>,
+        Nullable<BigInt>,
+    );
 }
 
 impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for TicketWrite<'_> {
@@ -303,8 +326,19 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for TicketWrite<'_> {
             BigInt,
             &self.number
         );
+        if let Some((version, book_version)) = &self.unless_changed {
+            then!(" AND version = ", Integer, version);
+            then!(
+                " AND (SELECT version FROM plan_book) = ",
+                BigInt,
+                book_version
+            );
+        }
+        // The row as written, with the names the inserts below and the caller read.
+        out.push_sql(" RETURNING ");
+        self.returning.walk_ast(out.reborrow())?;
         then!(
-            " RETURNING number, organization_id), r AS (INSERT INTO response_times \
+            "), r AS (INSERT INTO response_times \
              (ticket_number, organization_id, started_at, responded_at, business_minutes, breached) \
              SELECT t.number, t.organization_id, ",
             Nullable<Timestamptz>,
@@ -342,7 +376,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for TicketWrite<'_> {
         then!(", ", Array<Jsonb>, &self.event_details);
         // Events get their ids in the order given.
         out.push_sql(
-            ") WITH ORDINALITY AS x(kind, detail, i) ORDER BY x.i) SELECT (SELECT id FROM m)",
+            ") WITH ORDINALITY AS x(kind, detail, i) ORDER BY x.i) SELECT t.*, (SELECT id FROM m) FROM t",
         );
         Ok(())
     }
@@ -362,16 +396,37 @@ pub fn ticket_for_update(
     conn: &mut PgConnection,
     number: i64,
 ) -> QueryResult<Option<(TicketRow, i64)>> {
-    let book_version = super::schema::plan_book::table
-        .select(super::schema::plan_book::version)
-        .single_value()
-        .assume_not_null();
     tickets::table
         .find(number)
-        .select((TicketRow::as_select(), book_version))
+        .select((TicketRow::as_select(), book_version()))
         .for_update()
         .first(conn)
         .optional()
+}
+
+/// The ticket and the plan book's version, as [`ticket_for_update`] reads them, without a
+/// lock: for an action written with [`TicketWrite::unless_changed`].
+pub fn ticket_with_book(
+    conn: &mut PgConnection,
+    number: i64,
+) -> QueryResult<Option<(TicketRow, i64)>> {
+    tickets::table
+        .find(number)
+        .select((TicketRow::as_select(), book_version()))
+        .first(conn)
+        .optional()
+}
+
+/// The plan book's version, as a column of another statement.
+fn book_version() -> diesel::dsl::AssumeNotNull<
+    diesel::dsl::SingleValue<
+        diesel::dsl::Select<super::schema::plan_book::table, super::schema::plan_book::version>,
+    >,
+> {
+    super::schema::plan_book::table
+        .select(super::schema::plan_book::version)
+        .single_value()
+        .assume_not_null()
 }
 
 pub fn ticket(conn: &mut PgConnection, number: i64) -> QueryResult<Option<TicketRow>> {

@@ -114,8 +114,9 @@ impl PlanCache {
         self.at_version(conn, plan_id, version)
     }
 
-    /// A plan as of plan book `version`, which the caller has just read (see
-    /// `db::tickets::ticket_for_update`).
+    /// A plan as of plan book `version`, which the caller has read with the ticket (see
+    /// `db::tickets::ticket_for_update`; a write decided on an older reading checks the
+    /// version is still current: `TicketWrite::unless_changed`).
     pub fn at_version(
         &self,
         conn: &mut PgConnection,

@@ -1,5 +1,6 @@
 //! Tickets: create, act on (through the state machine), list, and load for a page.
-//! Every change and its events are written in one transaction, with the ticket row locked.
+//! Every change and its events are written in one statement (with files: one transaction),
+//! and only onto the ticket as the change was decided on (see [`act_guarded`]).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -219,8 +220,21 @@ pub struct Message<'a> {
     pub files: &'a [NewFile],
 }
 
+/// A ticket as an action in this process last wrote it, and the plan book version that action
+/// was decided on: handed to the next action queued for the same ticket (`web::turns`), which
+/// then decides on it without reading the ticket again. Empty: read it.
+#[derive(Debug, Default)]
+pub struct Handed(Option<(TicketRow, i64)>);
+
+impl Handed {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
 /// Applies `action` to ticket `number` as `viewer`: checks access (404), asks the
 /// state machine (refusal → 409), then writes the ticket, the message and the events.
+#[allow(clippy::too_many_arguments)] // the connection and the plan cache travel together
 pub fn act(
     conn: &mut PgConnection,
     plans: &PlanCache,
@@ -229,6 +243,7 @@ pub fn act(
     action: Action,
     message: Option<Message>,
     now: DateTime<Utc>,
+    handed: &mut Handed,
 ) -> Result<Transition, ServiceError> {
     act_guarded(
         conn,
@@ -239,10 +254,19 @@ pub fn act(
         message,
         now,
         |_| Ok(()),
+        handed,
     )
 }
 
-/// Like [`act`], with `guard` looking at the locked ticket first (e.g. the stale-reply check).
+/// Like [`act`], with `guard` looking at the ticket first (e.g. the stale-reply check).
+///
+/// Without files, the action is decided on the row `handed` holds (or one read without a
+/// lock) and written in one statement that writes nothing if the ticket or the plan book
+/// changed since ([`q::TicketWrite::unless_changed`]): one round trip where a transaction
+/// with the row locked takes four. If it changed (another process, or a job, wrote the
+/// ticket), or a handed row leads to a refusal, the action is decided again in a transaction
+/// on the locked row, as it always is with files. `handed` ends up holding the ticket as
+/// written, or nothing.
 #[allow(clippy::too_many_arguments)] // the connection and the plan cache travel together
 pub fn act_guarded(
     conn: &mut PgConnection,
@@ -252,42 +276,55 @@ pub fn act_guarded(
     action: Action,
     message: Option<Message>,
     now: DateTime<Utc>,
-    guard: impl FnOnce(&TicketRow) -> Result<(), ServiceError>,
+    guard: impl Fn(&TicketRow) -> Result<(), ServiceError>,
+    handed: &mut Handed,
 ) -> Result<Transition, ServiceError> {
-    conn.transaction(|conn| {
-        let (row, book_version) = q::ticket_for_update(conn, number)?
-            .filter(|(t, _)| viewer.sees(t))
-            .ok_or(ServiceError::NotFound)?;
-        let plan = plans.at_version(conn, row.plan_id, book_version)?;
-        guard(&row)?;
-        let state = state_of(&row)?;
-        let transition = ticket::apply(&state, viewer.actor(), action)
-            .map_err(|r| ServiceError::Conflict(r.key()))?;
-        let customer_message = matches!(action, Action::CustomerReply);
-        let (change, response) = ticket_change(&plan, &row, &transition, customer_message, now);
-        let new_message = message.as_ref().map(|m| q::NewMessage {
-            author_id: Some(viewer.user_id()),
-            kind: if matches!(action, Action::AgentNote) {
-                "note"
-            } else {
-                "reply"
-            },
-            from_support: viewer.is_staff(),
-            body: m.body.as_str(),
-        });
-        let actor = Some(viewer.user_id());
-        let events = events_of(&transition)?;
-        let message_id = q::TicketWrite::new(
-            &row,
-            change,
-            response.as_ref(),
-            new_message,
-            actor,
-            events,
+    let decide = |conn: &mut PgConnection, row: &TicketRow, book_version: i64| {
+        decide(
+            conn,
+            plans,
+            viewer,
+            action,
+            message.as_ref(),
             now,
+            &guard,
+            row,
+            book_version,
         )
-        .run(conn)?;
-        if let Some(m) = message {
+    };
+    let handed_row = handed.0.take();
+    if message.as_ref().is_none_or(|m| m.files.is_empty()) {
+        let was_handed = handed_row.is_some();
+        let (row, book_version) = match handed_row {
+            Some(known) => known,
+            None => q::ticket_with_book(conn, number)?.ok_or(ServiceError::NotFound)?,
+        };
+        match decide(conn, &row, book_version) {
+            Ok((transition, write)) => {
+                if let Some((written, _)) =
+                    write.unless_changed(row.version, book_version).run(conn)?
+                {
+                    handed.0 = Some((written, book_version));
+                    return Ok(transition);
+                }
+                // Changed since: decide again on the locked row.
+            }
+            // A refusal of the ticket as it was read stands; one of a handed row is checked
+            // against the stored ticket.
+            Err(e) if !was_handed => return Err(e),
+            Err(_) => {}
+        }
+    }
+    conn.transaction(|conn| {
+        let (row, book_version) =
+            q::ticket_for_update(conn, number)?.ok_or(ServiceError::NotFound)?;
+        let (transition, write) = decide(conn, &row, book_version)?;
+        let (written, message_id) = write.run(conn)?.ok_or_else(|| {
+            ServiceError::Db(diesel::result::Error::DeserializationError(
+                "the locked ticket's write returned no row".into(),
+            ))
+        })?;
+        if let Some(m) = &message {
             let id = message_id.ok_or_else(|| {
                 ServiceError::Db(diesel::result::Error::DeserializationError(
                     "the reply's write returned no message id".into(),
@@ -295,8 +332,56 @@ pub fn act_guarded(
             })?;
             write_files(conn, &row, id, m.files, now)?;
         }
+        handed.0 = Some((written, book_version));
         Ok(transition)
     })
+}
+
+/// What `action` does to the ticket `row` (read with plan book version `book_version`): the
+/// access check (404), `guard`, the state machine (refusal → 409), and the write it makes.
+#[allow(clippy::too_many_arguments)] // one action's inputs, passed on from act_guarded
+fn decide<'a>(
+    conn: &mut PgConnection,
+    plans: &PlanCache,
+    viewer: Viewer,
+    action: Action,
+    message: Option<&'a Message>,
+    now: DateTime<Utc>,
+    guard: &impl Fn(&TicketRow) -> Result<(), ServiceError>,
+    row: &TicketRow,
+    book_version: i64,
+) -> Result<(Transition, q::TicketWrite<'a>), ServiceError> {
+    if !viewer.sees(row) {
+        return Err(ServiceError::NotFound);
+    }
+    let plan = plans.at_version(conn, row.plan_id, book_version)?;
+    guard(row)?;
+    let state = state_of(row)?;
+    let transition = ticket::apply(&state, viewer.actor(), action)
+        .map_err(|r| ServiceError::Conflict(r.key()))?;
+    let customer_message = matches!(action, Action::CustomerReply);
+    let (change, response) = ticket_change(&plan, row, &transition, customer_message, now);
+    let new_message = message.map(|m| q::NewMessage {
+        author_id: Some(viewer.user_id()),
+        kind: if matches!(action, Action::AgentNote) {
+            "note"
+        } else {
+            "reply"
+        },
+        from_support: viewer.is_staff(),
+        body: m.body.as_str(),
+    });
+    let events = events_of(&transition)?;
+    let write = q::TicketWrite::new(
+        row,
+        change,
+        response.as_ref(),
+        new_message,
+        Some(viewer.user_id()),
+        events,
+        now,
+    );
+    Ok((transition, write))
 }
 
 fn state_of(row: &TicketRow) -> Result<TicketState, ServiceError> {
@@ -548,6 +633,7 @@ pub fn support_message(
     message: Message,
     version: Option<i32>,
     now: DateTime<Utc>,
+    handed: &mut Handed,
 ) -> Result<Transition, ServiceError> {
     let action = if internal {
         Action::AgentNote
@@ -567,10 +653,12 @@ pub fn support_message(
         Some(message),
         now,
         guard,
+        handed,
     )
 }
 
 /// Assigns the ticket to an active staff member, or unassigns it (`None`).
+#[allow(clippy::too_many_arguments)] // the connection and the plan cache travel together
 pub fn assign(
     conn: &mut PgConnection,
     plans: &PlanCache,
@@ -578,6 +666,7 @@ pub fn assign(
     number: i64,
     agent: Option<i64>,
     now: DateTime<Utc>,
+    handed: &mut Handed,
 ) -> Result<Transition, ServiceError> {
     if let Some(agent) = agent
         && !crate::db::queue::is_active_agent(conn, agent)?
@@ -595,5 +684,6 @@ pub fn assign(
         Action::Assign(agent),
         None,
         now,
+        handed,
     )
 }

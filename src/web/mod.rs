@@ -15,6 +15,7 @@ pub(crate) mod present;
 pub mod session;
 mod static_files;
 mod ticket_view;
+pub mod turns;
 pub mod upload;
 
 use std::net::TcpListener;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub badges: console::Badges,
     /// The queue's organization and assignee names (see `Names`).
     pub names: crate::services::names::Names,
+    /// One action per ticket at a time (see `turns`).
+    pub turns: turns::TicketTurns,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             agents: Default::default(),
             badges: console::Badges::new(console::BADGES_TTL),
             names: Default::default(),
+            turns: Default::default(),
         })
     }
 }

@@ -1548,6 +1548,53 @@ async fn parallel_replies_notes_and_closes_lose_no_message_and_the_timeline_repl
     );
 }
 
+/// The same race with the requests split over two servers on one database (two processes
+/// behind a balancer): each server queues its own requests for the ticket and hands the
+/// ticket on between them, so the other server's writes land between its reads and writes.
+/// Those writes must be noticed (nothing lost, nothing refused kept, the timeline replays).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_race_over_two_servers_on_one_database_loses_nothing_either() {
+    let app = TestApp::spawn().await;
+    let other = app.beside().await;
+    let b = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let ana = racer(&app, b, "ana@acme.example").await;
+    let (b, _) = agent(&app, "amir@support.example").await;
+    let amir = racer(&app, b, "amir@support.example").await;
+    let (b, _) = agent(&app, "bea@support.example").await;
+    let bea = racer(&app, b, "bea@support.example").await;
+    let there = |r: &Racer| Racer {
+        b: r.b.on(&other),
+        ..r.clone()
+    };
+    let (ana2, amir2, bea2) = (there(&ana), there(&amir), there(&bea));
+    for round in 0..12 {
+        let label = format!("two servers, round {round}");
+        let n = quick(&ana.b, &format!("Two doors {round}")).await;
+        let moves = vec![
+            (amir.clone(), Move::AgentReply),
+            (ana2.clone(), Move::CustomerReply),
+            (bea2.clone(), Move::Note),
+            (ana.clone(), Move::CustomerReply),
+            (amir2.clone(), Move::AgentReply),
+            (bea.clone(), Move::AgentReply),
+            (ana2.clone(), Move::CustomerReply),
+            (amir.clone(), Move::Note),
+            (bea2.clone(), Move::AgentReply),
+            (
+                if round % 3 == 2 {
+                    ana2.clone()
+                } else {
+                    ana.clone()
+                },
+                Move::CustomerClose,
+            ),
+            (ana.clone(), Move::CustomerReply),
+        ];
+        let sent = race(n, &label, moves).await;
+        check_race(&app, n, ana.id, &sent, &label);
+    }
+}
+
 /// Two customer closes and two resolves at once: one closes, the others hear it is already closed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn of_simultaneous_closes_and_resolves_exactly_one_closes_the_ticket() {
@@ -1925,16 +1972,16 @@ async fn a_ticket_page_statement_carries_the_user() {
 }
 
 /// A reply writes the ticket, the response it measured, its message and its events in one
-/// statement while it holds the ticket's row lock: one round trip where there were seven here
-/// (an `UPDATE`, two for the response, one `INSERT` for the message and one per event), each
-/// of which the next agent answering the same ticket waited for. Seen as the one writing
+/// statement: one round trip where there were seven here (an `UPDATE`, two for the response,
+/// one `INSERT` for the message and one per event), each of which the next agent answering the
+/// same ticket waited for. Seen as the one writing
 /// statement the connection prepared (the old code prepared four; statements Diesel does not
 /// prepare would not show here, and the write is prepared).
 #[actix_web::test]
 async fn a_reply_writes_everything_in_one_statement() {
     use supportdesk::domain::content::MessageBody;
     use supportdesk::services::plans::PlanCache;
-    use supportdesk::services::tickets::{Message, support_message};
+    use supportdesk::services::tickets::{Handed, Message, support_message};
 
     let app = TestApp::spawn().await;
     let ana = customer(&app, "acme", "ana@acme.example", "basic").await;
@@ -1955,6 +2002,7 @@ async fn a_reply_writes_everything_in_one_statement() {
         message,
         None,
         chrono::Utc::now(),
+        &mut Handed::default(),
     )
     .unwrap();
     // Everything is there, the events in the state machine's order.
@@ -1986,6 +2034,173 @@ async fn a_reply_writes_everything_in_one_statement() {
         })
         .collect();
     assert_eq!(writes.len(), 1, "the reply's writes: {writes:#?}");
+}
+
+/// What an action on ticket `n` with `handed` did, as the database shows it afterwards.
+#[derive(Debug, PartialEq)]
+struct Landed {
+    status: Option<String>,
+    version: Option<String>,
+    support_replies: i64,
+    events: String,
+}
+
+fn landed(app: &TestApp, n: i64) -> Landed {
+    Landed {
+        status: db_field(app, n, "status"),
+        version: db_field(app, n, "version"),
+        support_replies: support_messages(app, n),
+        events: db_events(app, n),
+    }
+}
+
+/// An action decides on the ticket the previous action on it in this process wrote (handed
+/// on by `web::turns`, without reading it again). Another process, or a job, may have written
+/// the ticket since: then the write must not land on what changed, and the action is decided
+/// again on the stored ticket, whichever way the handed row would have decided it.
+#[actix_web::test]
+async fn an_action_decided_on_a_handed_ticket_that_changed_since_is_decided_on_the_stored_one() {
+    use supportdesk::domain::account::MemberRole;
+    use supportdesk::domain::content::MessageBody;
+    use supportdesk::domain::ticket::Action;
+    use supportdesk::services::ServiceError;
+    use supportdesk::services::plans::PlanCache;
+    use supportdesk::services::tickets::{Handed, Message, Viewer, act, support_message};
+
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let (_amir, amir_id) = agent(&app, "amir@support.example").await;
+    let ana_id = user_id(&app, "ana@acme.example");
+    let org_id = sql_i64(&app, "SELECT id FROM organizations WHERE key = 'acme'");
+    let customer = Viewer::Customer {
+        user_id: ana_id,
+        org_id,
+        role: MemberRole::Owner,
+    };
+    let mut conn = app.conn();
+    let plans = PlanCache::default();
+    let body = MessageBody::parse("On it.").unwrap();
+    let reply = |conn: &mut diesel::PgConnection, n: i64, handed: &mut Handed| {
+        support_message(
+            conn,
+            &plans,
+            amir_id,
+            n,
+            false,
+            Message {
+                body: &body,
+                files: &[],
+            },
+            None,
+            chrono::Utc::now(),
+            handed,
+        )
+    };
+    // Another process: its own reading of the ticket.
+    let elsewhere = |conn: &mut diesel::PgConnection, n: i64, action: Action| {
+        act(
+            conn,
+            &plans,
+            customer,
+            n,
+            action,
+            None,
+            chrono::Utc::now(),
+            &mut Handed::default(),
+        )
+    };
+
+    // 1. Handed a ticket awaiting the customer, which the customer has closed since: the
+    //    reply is refused as on a closed ticket, and nothing of it is written.
+    let n = quick(&ana, "Closed meanwhile").await;
+    let mut handed = Handed::default();
+    reply(&mut conn, n, &mut handed).unwrap();
+    assert!(
+        !handed.is_empty(),
+        "the write hands on the ticket as written"
+    );
+    elsewhere(&mut conn, n, Action::CustomerClose).unwrap();
+    let before = landed(&app, n);
+    assert_eq!(before.status.as_deref(), Some("closed"));
+    let refused = reply(&mut conn, n, &mut handed);
+    assert!(
+        matches!(refused, Err(ServiceError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        landed(&app, n),
+        before,
+        "nothing of the refused reply is kept"
+    );
+    assert!(handed.is_empty(), "a refusal hands nothing on");
+
+    // 2. Handed a closed ticket (the agent resolved it), which the customer has reopened
+    //    since: the reply the handed row would refuse goes through on the stored ticket.
+    let n = quick(&ana, "Reopened meanwhile").await;
+    let mut handed = Handed::default();
+    act(
+        &mut conn,
+        &plans,
+        Viewer::Staff { user_id: amir_id },
+        n,
+        Action::Resolve,
+        None,
+        chrono::Utc::now(),
+        &mut handed,
+    )
+    .unwrap();
+    customer_reply(&ana, n, "Not fixed yet.").await;
+    assert_eq!(
+        db_field(&app, n, "status").as_deref(),
+        Some("awaiting_response")
+    );
+    reply(&mut conn, n, &mut handed).expect("the stored ticket takes the reply");
+    let after = landed(&app, n);
+    assert_eq!(after.status.as_deref(), Some("awaiting_customer"));
+    assert_eq!(after.support_replies, 1);
+    assert!(
+        after
+            .events
+            .ends_with("reopened,status_changed,replied,status_changed,assigned"),
+        "{}",
+        after.events
+    );
+
+    // 3. A plan changed since the handed ticket was decided on: the customer's reply starts
+    //    its response clock with the plan as it is now, as on a ticket read afresh.
+    let (first, second) = (
+        quick(&ana, "Plan changed meanwhile").await,
+        quick(&ana, "Read afresh").await,
+    );
+    let mut handed = Handed::default();
+    reply(&mut conn, first, &mut handed).unwrap();
+    reply(&mut conn, second, &mut Handed::default()).unwrap();
+    exec(
+        &app,
+        "UPDATE plan_priorities SET response_minutes = response_minutes * 3 \
+         WHERE plan_id = (SELECT id FROM plans WHERE key = 'professional')",
+    );
+    let now = chrono::Utc::now();
+    let customer_reply_at = |conn: &mut diesel::PgConnection, n: i64, handed: &mut Handed| {
+        act(
+            conn,
+            &plans,
+            customer,
+            n,
+            Action::CustomerReply,
+            Some(Message {
+                body: &body,
+                files: &[],
+            }),
+            now,
+            handed,
+        )
+        .unwrap()
+    };
+    customer_reply_at(&mut conn, first, &mut handed);
+    customer_reply_at(&mut conn, second, &mut Handed::default());
+    let due = |n| db_field(&app, n, "response_due_at").expect("a running response clock");
+    assert_eq!(due(first), due(second), "both with the plan as it is now");
 }
 
 #[actix_web::test]

@@ -174,6 +174,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
+    owns_db: bool,
+    /// Its settings' data folder (the session key's file).
+    data_dir: PathBuf,
 }
 
 impl TestApp {
@@ -182,8 +185,20 @@ impl TestApp {
     }
 
     pub async fn spawn_with(settings: Settings) -> TestApp {
+        Self::start(server().create_database(), settings, true).await
+    }
+
+    /// A second server on this app's database, as another process behind the same balancer:
+    /// its own pool and memory, the same session key. The first app drops the database.
+    pub async fn beside(&self) -> TestApp {
+        let same_key = self.data_dir.to_string_lossy().to_string();
+        let settings = test_settings(&[("SUPPORTDESK_DATA_DIR", &same_key)]);
+        Self::start(self.db_name.clone(), settings, false).await
+    }
+
+    async fn start(db_name: String, settings: Settings, owns_db: bool) -> TestApp {
         let server = server();
-        let db_name = server.create_database();
+        let data_dir = settings.data_dir.clone();
         let pool = db::build_pool(&server.url(&db_name), 4).expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = format!("http://{}", listener.local_addr().unwrap());
@@ -206,6 +221,8 @@ impl TestApp {
             client,
             handle,
             thread: Some(thread),
+            owns_db,
+            data_dir,
         }
     }
 
@@ -266,7 +283,9 @@ impl Drop for TestApp {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-        server().drop_database(&self.db_name);
+        if self.owns_db {
+            server().drop_database(&self.db_name);
+        }
     }
 }
 
@@ -283,6 +302,16 @@ fn new_client() -> reqwest::Client {
 pub struct Browser {
     pub addr: String,
     pub client: reqwest::Client,
+}
+
+impl Browser {
+    /// This browser (its cookies) talking to `app`'s server instead.
+    pub fn on(&self, app: &TestApp) -> Browser {
+        Browser {
+            addr: app.addr.clone(),
+            client: self.client.clone(),
+        }
+    }
 }
 
 /// A response read whole: status, `Location`, body.

@@ -17,8 +17,9 @@ use crate::web::customer::tickets::{Choice, categories, priorities};
 use crate::web::page::{Ctx, FormState, render};
 use crate::web::session::{Asking, Staff, Who};
 use crate::web::ticket_view::{TicketSummary, TicketView, number_of};
+use crate::web::turns::with_ticket;
 use crate::web::upload::UploadForm;
-use crate::web::{AppError, AppState, see_other, with_db};
+use crate::web::{AppError, AppState, see_other};
 
 #[derive(Template)]
 #[template(path = "console/ticket.html")]
@@ -191,7 +192,7 @@ pub async fn accept(
         user_id: s.me.user.id,
     };
     let plans = state.plans.clone();
-    let result = with_db(&state, move |conn| {
+    let result = with_ticket(&state, number, move |conn, handed| {
         Ok(svc::act(
             conn,
             &plans,
@@ -200,6 +201,7 @@ pub async fn accept(
             Action::Accept,
             None,
             Utc::now(),
+            handed,
         )
         .map(|_| ()))
     })
@@ -267,7 +269,7 @@ pub async fn message(
     };
     let (staff_id, files, had_files) = (s.me.user.id, form.files, form.had_files);
     let plans = state.plans.clone();
-    let result = with_db(&state, move |conn| {
+    let result = with_ticket(&state, number, move |conn, handed| {
         Ok(svc::support_message(
             conn,
             &plans,
@@ -280,6 +282,7 @@ pub async fn message(
             },
             version,
             Utc::now(),
+            handed,
         )
         .map(|_| ()))
     })
@@ -303,8 +306,18 @@ async fn act(
         user_id: s.me.user.id,
     };
     let plans = state.plans.clone();
-    let result = with_db(state, move |conn| {
-        Ok(svc::act(conn, &plans, viewer, number, action, None, Utc::now()).map(|_| ()))
+    let result = with_ticket(state, number, move |conn, handed| {
+        Ok(svc::act(
+            conn,
+            &plans,
+            viewer,
+            number,
+            action,
+            None,
+            Utc::now(),
+            handed,
+        )
+        .map(|_| ()))
     })
     .await?;
     run(state, s, ctx, number, FormState::default(), result).await
@@ -343,8 +356,8 @@ pub async fn assign(
     };
     let staff_id = s.me.user.id;
     let plans = state.plans.clone();
-    let result = with_db(&state, move |conn| {
-        Ok(svc::assign(conn, &plans, staff_id, number, agent, Utc::now()).map(|_| ()))
+    let result = with_ticket(&state, number, move |conn, handed| {
+        Ok(svc::assign(conn, &plans, staff_id, number, agent, Utc::now(), handed).map(|_| ()))
     })
     .await?;
     run(&state, &s, ctx, number, FormState::default(), result).await

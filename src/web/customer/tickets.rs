@@ -18,6 +18,7 @@ use crate::web::page::{Ctx, FormState, ok, render};
 use crate::web::plan_view::{PriorityOption, priority_options};
 use crate::web::session::{Asking, Customer, Who};
 use crate::web::ticket_view::{TicketSummary, TicketView, number_of, search_terms};
+use crate::web::turns::with_ticket;
 use crate::web::upload::UploadForm;
 use crate::web::{AppError, AppState, see_other, with_db};
 
@@ -512,7 +513,7 @@ pub async fn reply(
     let viewer = viewer(&c);
     let files = form.files;
     let plans = state.plans.clone();
-    let result = with_db(&state, move |conn| {
+    let result = with_ticket(&state, number, move |conn, handed| {
         Ok(svc::act(
             conn,
             &plans,
@@ -524,6 +525,7 @@ pub async fn reply(
                 files: &files,
             }),
             Utc::now(),
+            handed,
         ))
     })
     .await?;
@@ -578,7 +580,7 @@ pub async fn close(
     let number = number_of(&path)?;
     let viewer = viewer(&c);
     let plans = state.plans.clone();
-    let result = with_db(&state, move |conn| {
+    let result = with_ticket(&state, number, move |conn, handed| {
         Ok(svc::act(
             conn,
             &plans,
@@ -587,6 +589,7 @@ pub async fn close(
             Action::CustomerClose,
             None,
             Utc::now(),
+            handed,
         ))
     })
     .await?;
