@@ -135,6 +135,12 @@ impl PlanCache {
             .ok_or(ServiceError::NotFound)
     }
 
+    /// Whether plan book `version` is older than one this cache has already seen (a plan
+    /// changed since it was read).
+    pub fn is_outdated(&self, version: i64) -> bool {
+        self.lock().version.is_some_and(|seen| version < seen)
+    }
+
     /// Forget everything (after an admin changed plans or calendars in this process).
     pub fn clear(&self) {
         let mut cached = self.lock();

@@ -223,12 +223,19 @@ pub struct Message<'a> {
 /// A ticket as an action in this process last wrote it, and the plan book version that action
 /// was decided on: handed to the next action queued for the same ticket (`web::turns`), which
 /// then decides on it without reading the ticket again. Empty: read it.
+/// (Also whether the action that left it found the ticket changed since and decided again.)
 #[derive(Debug, Default)]
-pub struct Handed(Option<(TicketRow, i64)>);
+pub struct Handed(Option<(TicketRow, i64)>, bool);
 
 impl Handed {
     pub fn is_empty(&self) -> bool {
         self.0.is_none()
+    }
+
+    /// Whether the action that left this found the ticket changed since it was read or
+    /// handed on, and was decided again on the locked row.
+    pub fn redecided(&self) -> bool {
+        self.1
     }
 }
 
@@ -292,7 +299,13 @@ pub fn act_guarded(
             book_version,
         )
     };
-    let handed_row = handed.0.take();
+    // A handed row decided with a plan book older than one seen since would only be refused
+    // at the write (and would send the plan cache back to that version): read it again.
+    handed.1 = false;
+    let handed_row = handed
+        .0
+        .take()
+        .filter(|(_, book_version)| !plans.is_outdated(*book_version));
     if message.as_ref().is_none_or(|m| m.files.is_empty()) {
         let was_handed = handed_row.is_some();
         let (row, book_version) = match handed_row {
@@ -308,14 +321,15 @@ pub fn act_guarded(
                     return Ok(transition);
                 }
                 // Changed since: decide again on the locked row.
+                handed.1 = true;
             }
             // A refusal of the ticket as it was read stands; one of a handed row is checked
             // against the stored ticket.
             Err(e) if !was_handed => return Err(e),
-            Err(_) => {}
+            Err(_) => handed.1 = true,
         }
     }
-    conn.transaction(|conn| {
+    let (transition, written) = conn.transaction(|conn| {
         let (row, book_version) =
             q::ticket_for_update(conn, number)?.ok_or(ServiceError::NotFound)?;
         let (transition, write) = decide(conn, &row, book_version)?;
@@ -332,9 +346,11 @@ pub fn act_guarded(
             })?;
             write_files(conn, &row, id, m.files, now)?;
         }
-        handed.0 = Some((written, book_version));
-        Ok(transition)
-    })
+        Ok::<_, ServiceError>((transition, (written, book_version)))
+    })?;
+    // Handed on only once committed: a row whose COMMIT failed never was the ticket.
+    handed.0 = Some(written);
+    Ok(transition)
 }
 
 /// What `action` does to the ticket `row` (read with plan book version `book_version`): the

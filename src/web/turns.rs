@@ -12,6 +12,7 @@
 //! A queue entry lives only while an action holds or waits for its ticket.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use diesel::PgConnection;
@@ -32,6 +33,9 @@ struct Entry {
 #[derive(Clone, Default)]
 pub struct TicketTurns {
     slots: Arc<Mutex<HashMap<i64, Entry>>>,
+    /// Actions that found their ticket changed since (by another process or a job) and were
+    /// decided again on the locked row.
+    redecided: Arc<AtomicU64>,
 }
 
 /// A ticket's turn: held until dropped. Without a guard (waited too long), the action runs
@@ -63,6 +67,11 @@ impl TicketTurns {
             .await
             .ok();
         turn
+    }
+
+    /// How many actions found their ticket changed since and were decided again.
+    pub fn redecided(&self) -> u64 {
+        self.redecided.load(Ordering::Relaxed)
     }
 
     /// How many tickets have an action holding or waiting for them.
@@ -123,6 +132,9 @@ where
         Ok((result, handed))
     })
     .await?;
+    if handed.redecided() {
+        state.turns.redecided.fetch_add(1, Ordering::Relaxed);
+    }
     turn.leave(handed);
     result
 }
@@ -145,8 +157,9 @@ mod tests {
             waiting.push(tokio::spawn(async move {
                 let turn = shared.take(7).await;
                 assert!(turn.guard.is_some(), "waiter {i} got the turn");
-                order.lock().unwrap().push(i);
+                order.lock().unwrap().push((i, "in"));
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                order.lock().unwrap().push((i, "out"));
             }));
             // Each waiter is queued before the next one starts (one thread: it runs until
             // it waits).
@@ -165,12 +178,23 @@ mod tests {
         for w in waiting {
             w.await.unwrap();
         }
-        assert_eq!(*order.lock().unwrap(), vec![0, 1, 2]);
+        // One at a time: each one is out before the next is in.
+        assert_eq!(
+            *order.lock().unwrap(),
+            vec![
+                (0, "in"),
+                (0, "out"),
+                (1, "in"),
+                (1, "out"),
+                (2, "in"),
+                (2, "out")
+            ]
+        );
         assert!(turns.is_empty(), "no queue is kept: {}", turns.len());
     }
 
-    /// A request that goes away while waiting leaves no queue behind once the holder is done,
-    /// and the holder's leftover reaches the next action.
+    /// A request that goes away while waiting is counted out: no queue is left behind once
+    /// the holder is done, and the next action starts with nothing handed.
     #[tokio::test]
     async fn a_waiter_that_goes_away_leaves_no_queue() {
         let turns = TicketTurns::default();
@@ -183,5 +207,23 @@ mod tests {
         let mut again = turns.take(3).await;
         assert!(again.guard.is_some());
         assert!(again.take_handed().is_empty());
+    }
+
+    /// An action that waits longer than a request waits for a connection runs without the
+    /// turn (nothing handed, nothing left), and both leave no queue behind.
+    #[tokio::test]
+    async fn an_action_that_waits_too_long_runs_without_the_turn() {
+        let turns = TicketTurns::default();
+        let held = turns.take(5).await;
+        let started = std::time::Instant::now();
+        let mut late = turns.take(5).await;
+        assert!(started.elapsed() >= CHECKOUT_TIMEOUT);
+        assert!(late.guard.is_none());
+        assert!(late.take_handed().is_empty());
+        late.leave(Handed::default());
+        assert_eq!(turns.slots().get(&5).map(|e| e.users), Some(2));
+        drop(late);
+        drop(held);
+        assert!(turns.is_empty());
     }
 }

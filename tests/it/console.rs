@@ -1593,6 +1593,10 @@ async fn the_race_over_two_servers_on_one_database_loses_nothing_either() {
         let sent = race(n, &label, moves).await;
         check_race(&app, n, ana.id, &sent, &label);
     }
+    // The servers' writes did land between one another's reads and writes (else this race
+    // would test nothing the one-server race does not).
+    let redecided = app.turns.redecided() + other.turns.redecided();
+    assert!(redecided > 0, "no action found its ticket changed since");
 }
 
 /// Two customer closes and two resolves at once: one closes, the others hear it is already closed.
@@ -2110,6 +2114,35 @@ async fn an_action_decided_on_a_handed_ticket_that_changed_since_is_decided_on_t
         )
     };
 
+    // 0. A handed row is decided on as it is: the ticket is not read again (on a fresh
+    //    connection, only the write is prepared), and the write hands on the next row.
+    let n = quick(&ana, "Handed on").await;
+    let mut handed = Handed::default();
+    reply(&mut conn, n, &mut handed).unwrap();
+    let mut fresh = app.conn();
+    reply(&mut fresh, n, &mut handed).unwrap();
+    let reads_of_tickets = |conn: &mut diesel::PgConnection| {
+        prepared(conn)
+            .into_iter()
+            .filter(|p| {
+                p.statement.trim_start().starts_with("SELECT")
+                    && p.statement.contains("FROM \"tickets\"")
+            })
+            .count()
+    };
+    assert_eq!(
+        reads_of_tickets(&mut fresh),
+        0,
+        "the handed ticket was read again"
+    );
+    assert!(!handed.is_empty() && !handed.redecided());
+    assert_eq!(support_messages(&app, n), 2);
+    assert_eq!(db_field(&app, n, "version").as_deref(), Some("3"));
+    // Nothing handed: the ticket is read.
+    let mut fresh = app.conn();
+    reply(&mut fresh, n, &mut Handed::default()).unwrap();
+    assert_eq!(reads_of_tickets(&mut fresh), 1);
+
     // 1. Handed a ticket awaiting the customer, which the customer has closed since: the
     //    reply is refused as on a closed ticket, and nothing of it is written.
     let n = quick(&ana, "Closed meanwhile").await;
@@ -2155,6 +2188,7 @@ async fn an_action_decided_on_a_handed_ticket_that_changed_since_is_decided_on_t
         Some("awaiting_response")
     );
     reply(&mut conn, n, &mut handed).expect("the stored ticket takes the reply");
+    assert!(handed.redecided(), "decided again on the stored ticket");
     let after = landed(&app, n);
     assert_eq!(after.status.as_deref(), Some("awaiting_customer"));
     assert_eq!(after.support_replies, 1);

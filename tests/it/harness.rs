@@ -177,6 +177,8 @@ pub struct TestApp {
     owns_db: bool,
     /// Its settings' data folder (the session key's file).
     data_dir: PathBuf,
+    /// The server's ticket queues (shared with it), for what they counted.
+    pub turns: supportdesk::web::turns::TicketTurns,
 }
 
 impl TestApp {
@@ -203,6 +205,7 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState::new(pool, settings).expect("app state");
+        let turns = state.turns.clone();
         // The server runs on its own thread and actix system, so dropping the test
         // runtime cannot strand it and Drop can stop it synchronously.
         let (tx, rx) = mpsc::channel();
@@ -223,6 +226,7 @@ impl TestApp {
             thread: Some(thread),
             owns_db,
             data_dir,
+            turns,
         }
     }
 
