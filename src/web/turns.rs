@@ -9,7 +9,10 @@
 //! the ticket in between: the write then notices and the action is decided again on the
 //! locked row.
 //!
-//! A queue entry lives only while an action holds or waits for its ticket.
+//! The turn is given up on the database task, right after the write: the next action
+//! starts while this one's answer goes back, and a request that goes away mid-write still
+//! holds the ticket until its write is done. A queue entry lives only while an action holds
+//! or waits for its ticket.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,8 +43,8 @@ pub struct TicketTurns {
 
 /// A ticket's turn: held until dropped. Without a guard (waited too long), the action runs
 /// anyway, deciding on the ticket as it reads it.
-pub struct Turn<'a> {
-    turns: &'a TicketTurns,
+pub struct Turn {
+    turns: TicketTurns,
     number: i64,
     guard: Option<OwnedMutexGuard<Handed>>,
 }
@@ -49,7 +52,7 @@ pub struct Turn<'a> {
 impl TicketTurns {
     /// Waits for ticket `number`'s turn (first come, first served), at most as long as a
     /// request waits for a database connection.
-    pub async fn take(&self, number: i64) -> Turn<'_> {
+    pub async fn take(&self, number: i64) -> Turn {
         let queue = {
             let mut slots = self.slots();
             let entry = slots.entry(number).or_default();
@@ -59,7 +62,7 @@ impl TicketTurns {
         // Counted and made before the wait: if the request goes away while waiting, its drop
         // still counts it out.
         let mut turn = Turn {
-            turns: self,
+            turns: self.clone(),
             number,
             guard: None,
         };
@@ -88,7 +91,7 @@ impl TicketTurns {
     }
 }
 
-impl Turn<'_> {
+impl Turn {
     /// What the previous action left (and nothing for the next, until [`Turn::leave`]).
     pub fn take_handed(&mut self) -> Handed {
         self.guard
@@ -105,7 +108,7 @@ impl Turn<'_> {
     }
 }
 
-impl Drop for Turn<'_> {
+impl Drop for Turn {
     fn drop(&mut self) {
         drop(self.guard.take());
         let mut slots = self.turns.slots();
@@ -126,17 +129,19 @@ where
     T: Send + 'static,
 {
     let mut turn = state.turns.take(number).await;
-    let mut handed = turn.take_handed();
-    let (result, handed) = with_db(state, move |conn| {
+    with_db(state, move |conn| {
+        let mut handed = turn.take_handed();
         let result = f(conn, &mut handed);
-        Ok((result, handed))
+        if handed.redecided() {
+            turn.turns.redecided.fetch_add(1, Ordering::Relaxed);
+        }
+        turn.leave(handed);
+        // Given up here, not back on the request's task: the next action on the ticket
+        // starts while this one's answer goes back.
+        drop(turn);
+        result
     })
-    .await?;
-    if handed.redecided() {
-        state.turns.redecided.fetch_add(1, Ordering::Relaxed);
-    }
-    turn.leave(handed);
-    result
+    .await
 }
 
 #[cfg(test)]
