@@ -396,12 +396,7 @@ pub fn ticket_for_update(
     conn: &mut PgConnection,
     number: i64,
 ) -> QueryResult<Option<(TicketRow, i64)>> {
-    tickets::table
-        .find(number)
-        .select((TicketRow::as_select(), book_version()))
-        .for_update()
-        .first(conn)
-        .optional()
+    ticket_and_book(number).for_update().first(conn).optional()
 }
 
 /// The ticket and the plan book's version, as [`ticket_for_update`] reads them, without a
@@ -410,23 +405,32 @@ pub fn ticket_with_book(
     conn: &mut PgConnection,
     number: i64,
 ) -> QueryResult<Option<(TicketRow, i64)>> {
-    tickets::table
-        .find(number)
-        .select((TicketRow::as_select(), book_version()))
-        .first(conn)
-        .optional()
+    ticket_and_book(number).first(conn).optional()
 }
 
-/// The plan book's version, as a column of another statement.
-fn book_version() -> diesel::dsl::AssumeNotNull<
+type BookVersion = diesel::dsl::AssumeNotNull<
     diesel::dsl::SingleValue<
         diesel::dsl::Select<super::schema::plan_book::table, super::schema::plan_book::version>,
     >,
+>;
+
+/// The ticket, with the plan book's version as a column of the same statement.
+fn ticket_and_book(
+    number: i64,
+) -> diesel::dsl::Select<
+    diesel::dsl::Find<tickets::table, i64>,
+    (
+        diesel::dsl::AsSelect<TicketRow, diesel::pg::Pg>,
+        BookVersion,
+    ),
 > {
-    super::schema::plan_book::table
+    let book_version: BookVersion = super::schema::plan_book::table
         .select(super::schema::plan_book::version)
         .single_value()
-        .assume_not_null()
+        .assume_not_null();
+    tickets::table
+        .find(number)
+        .select((TicketRow::as_select(), book_version))
 }
 
 pub fn ticket(conn: &mut PgConnection, number: i64) -> QueryResult<Option<TicketRow>> {

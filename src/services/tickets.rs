@@ -220,22 +220,25 @@ pub struct Message<'a> {
     pub files: &'a [NewFile],
 }
 
-/// A ticket as an action in this process last wrote it, and the plan book version that action
-/// was decided on: handed to the next action queued for the same ticket (`web::turns`), which
-/// then decides on it without reading the ticket again. Empty: read it.
-/// (Also whether the action that left it found the ticket changed since and decided again.)
+/// What one action on a ticket in this process leaves the next one queued for the same ticket
+/// (`web::turns`).
 #[derive(Debug, Default)]
-pub struct Handed(Option<(TicketRow, i64)>, bool);
+pub struct Handed {
+    /// The ticket as the action wrote it, and the plan book version it was decided on: the
+    /// next action decides on it without reading the ticket again. `None`: read it.
+    row: Option<(TicketRow, i64)>,
+    /// Whether the action found the ticket changed since it was read or handed on, and was
+    /// decided again on the locked row.
+    redecided: bool,
+}
 
 impl Handed {
     pub fn is_empty(&self) -> bool {
-        self.0.is_none()
+        self.row.is_none()
     }
 
-    /// Whether the action that left this found the ticket changed since it was read or
-    /// handed on, and was decided again on the locked row.
     pub fn redecided(&self) -> bool {
-        self.1
+        self.redecided
     }
 }
 
@@ -301,9 +304,9 @@ pub fn act_guarded(
     };
     // A handed row decided with a plan book older than one seen since would only be refused
     // at the write (and would send the plan cache back to that version): read it again.
-    handed.1 = false;
+    handed.redecided = false;
     let handed_row = handed
-        .0
+        .row
         .take()
         .filter(|(_, book_version)| !plans.is_outdated(*book_version));
     if message.as_ref().is_none_or(|m| m.files.is_empty()) {
@@ -317,16 +320,16 @@ pub fn act_guarded(
                 if let Some((written, _)) =
                     write.unless_changed(row.version, book_version).run(conn)?
                 {
-                    handed.0 = Some((written, book_version));
+                    handed.row = Some((written, book_version));
                     return Ok(transition);
                 }
                 // Changed since: decide again on the locked row.
-                handed.1 = true;
+                handed.redecided = true;
             }
             // A refusal of the ticket as it was read stands; one of a handed row is checked
             // against the stored ticket.
             Err(e) if !was_handed => return Err(e),
-            Err(_) => handed.1 = true,
+            Err(_) => handed.redecided = true,
         }
     }
     let (transition, written) = conn.transaction(|conn| {
@@ -349,7 +352,7 @@ pub fn act_guarded(
         Ok::<_, ServiceError>((transition, (written, book_version)))
     })?;
     // Handed on only once committed: a row whose COMMIT failed never was the ticket.
-    handed.0 = Some(written);
+    handed.row = Some(written);
     Ok(transition)
 }
 

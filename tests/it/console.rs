@@ -1155,6 +1155,18 @@ async fn racer(app: &TestApp, b: Browser, email: &str) -> Racer {
     }
 }
 
+/// The races' people: Ana, a customer of acme on the professional plan, and the agents Amir
+/// and Bea.
+async fn three_racers(app: &TestApp) -> (Racer, Racer, Racer) {
+    let b = customer(app, "acme", "ana@acme.example", "professional").await;
+    let ana = racer(app, b, "ana@acme.example").await;
+    let (b, _) = agent(app, "amir@support.example").await;
+    let amir = racer(app, b, "amir@support.example").await;
+    let (b, _) = agent(app, "bea@support.example").await;
+    let bea = racer(app, b, "bea@support.example").await;
+    (ana, amir, bea)
+}
+
 /// What a racing request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Move {
@@ -1502,12 +1514,7 @@ fn check_race(app: &TestApp, n: i64, customer_id: i64, sent: &[Sent], label: &st
 async fn parallel_replies_notes_and_closes_lose_no_message_and_the_timeline_replays_to_the_ticket()
 {
     let app = TestApp::spawn().await;
-    let b = customer(&app, "acme", "ana@acme.example", "professional").await;
-    let ana = racer(&app, b, "ana@acme.example").await;
-    let (b, _) = agent(&app, "amir@support.example").await;
-    let amir = racer(&app, b, "amir@support.example").await;
-    let (b, _) = agent(&app, "bea@support.example").await;
-    let bea = racer(&app, b, "bea@support.example").await;
+    let (ana, amir, bea) = three_racers(&app).await;
     let mut orders = std::collections::HashSet::new();
     for round in 0..20 {
         let label = format!("round {round}");
@@ -1556,12 +1563,7 @@ async fn parallel_replies_notes_and_closes_lose_no_message_and_the_timeline_repl
 async fn the_race_over_two_servers_on_one_database_loses_nothing_either() {
     let app = TestApp::spawn().await;
     let other = app.beside().await;
-    let b = customer(&app, "acme", "ana@acme.example", "professional").await;
-    let ana = racer(&app, b, "ana@acme.example").await;
-    let (b, _) = agent(&app, "amir@support.example").await;
-    let amir = racer(&app, b, "amir@support.example").await;
-    let (b, _) = agent(&app, "bea@support.example").await;
-    let bea = racer(&app, b, "bea@support.example").await;
+    let (ana, amir, bea) = three_racers(&app).await;
     let there = |r: &Racer| Racer {
         b: r.b.on(&other),
         ..r.clone()
@@ -1603,12 +1605,7 @@ async fn the_race_over_two_servers_on_one_database_loses_nothing_either() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn of_simultaneous_closes_and_resolves_exactly_one_closes_the_ticket() {
     let app = TestApp::spawn().await;
-    let b = customer(&app, "acme", "ana@acme.example", "professional").await;
-    let ana = racer(&app, b, "ana@acme.example").await;
-    let (b, _) = agent(&app, "amir@support.example").await;
-    let amir = racer(&app, b, "amir@support.example").await;
-    let (b, _) = agent(&app, "bea@support.example").await;
-    let bea = racer(&app, b, "bea@support.example").await;
+    let (ana, amir, bea) = three_racers(&app).await;
     for round in 0..20 {
         let label = format!("round {round}");
         let n = quick(&ana.b, &format!("Done {round}")).await;
