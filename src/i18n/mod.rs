@@ -8,6 +8,7 @@ use std::sync::{LazyLock, Mutex, OnceLock};
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, langid, static_loader};
+use rustc_hash::FxHashMap;
 
 static_loader! {
     static LOCALES = {
@@ -22,12 +23,14 @@ static_loader! {
 static EN: LanguageIdentifier = langid!("en");
 
 /// Messages with arguments formatted lately, by language, key and arguments.
-static FORMATTED: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+static FORMATTED: OnceLock<Mutex<FxHashMap<String, String>>> = OnceLock::new();
 
 /// How many formatted messages [`Lang::t_args`] keeps before starting afresh (about 1 MB at most).
 pub const FORMATTED_CAP: usize = 4096;
 
-fn lock(m: &Mutex<HashMap<String, String>>) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+fn lock(
+    m: &Mutex<FxHashMap<String, String>>,
+) -> std::sync::MutexGuard<'_, FxHashMap<String, String>> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -73,15 +76,15 @@ impl Lang {
     }
 
     /// Every message of the catalog that formats without arguments, formatted.
-    fn plain(self) -> &'static HashMap<&'static str, String> {
-        static EN_PLAIN: LazyLock<HashMap<&'static str, String>> =
+    fn plain(self) -> &'static FxHashMap<&'static str, String> {
+        static EN_PLAIN: LazyLock<FxHashMap<&'static str, String>> =
             LazyLock::new(|| Lang::En.format_plain());
         match self {
             Lang::En => &EN_PLAIN,
         }
     }
 
-    fn format_plain(self) -> HashMap<&'static str, String> {
+    fn format_plain(self) -> FxHashMap<&'static str, String> {
         catalog_keys(self.catalog())
             .filter_map(|key| {
                 LOCALES

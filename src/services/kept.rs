@@ -1,10 +1,11 @@
 //! Values read from the database and kept in memory for a short while, so that busy pages
 //! do not read them on every request.
 
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+use rustc_hash::FxHashMap;
 
 /// Values kept for at most `ttl` each, by key. A change followed by [`Kept::forget`] shows at
 /// once (a value read before it is never kept after it); any other change (another
@@ -29,7 +30,7 @@ impl<K, V> Clone for Kept<K, V> {
 struct Inner<K, V> {
     /// Moves on at every [`Kept::forget`].
     generation: u64,
-    values: HashMap<K, (Instant, V)>,
+    values: FxHashMap<K, (Instant, V)>,
 }
 
 /// A value about to be read because none was kept: give it to [`Kept::keep`] with what was read.
@@ -51,7 +52,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Kept<K, V> {
             cap,
             inner: Arc::new(Mutex::new(Inner {
                 generation: 0,
-                values: HashMap::new(),
+                values: FxHashMap::default(),
             })),
         }
     }
@@ -101,8 +102,8 @@ impl<K: Eq + Hash + Clone, V: Clone> Kept<K, V> {
         &self,
         keys: impl IntoIterator<Item = K>,
         read: impl FnOnce(&[K]) -> Result<Vec<(K, V)>, E>,
-    ) -> Result<HashMap<K, V>, E> {
-        let mut found = HashMap::new();
+    ) -> Result<FxHashMap<K, V>, E> {
+        let mut found = FxHashMap::default();
         let mut missing = Vec::new();
         let reading = {
             let inner = self.lock();

@@ -5,11 +5,11 @@
 //! this app; a staff member's new name shows at once in the process that took it (any change
 //! forgets, see `web::forget_kept_on_change`) and in the others within the TTL.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use diesel::PgConnection;
 use diesel::QueryResult;
+use rustc_hash::FxHashMap;
 
 use super::kept::Kept;
 use crate::db::accounts as q;
@@ -45,7 +45,7 @@ impl Names {
         &self,
         conn: &mut PgConnection,
         ids: impl IntoIterator<Item = i64>,
-    ) -> QueryResult<HashMap<i64, OrgName>> {
+    ) -> QueryResult<FxHashMap<i64, OrgName>> {
         self.orgs.get_many(ids, |missing| {
             Ok(q::org_names(conn, missing)?
                 .into_iter()
@@ -59,7 +59,7 @@ impl Names {
         &self,
         conn: &mut PgConnection,
         ids: impl IntoIterator<Item = i64>,
-    ) -> QueryResult<HashMap<i64, String>> {
+    ) -> QueryResult<FxHashMap<i64, String>> {
         self.users
             .get_many(ids, |missing| q::user_names(conn, missing))
     }

@@ -77,10 +77,10 @@ struct CachedPlans {
     checked_at: Option<std::time::Instant>,
     /// The version every cached plan is at least as new as.
     version: Option<i64>,
-    plans: std::collections::HashMap<i64, std::sync::Arc<PlanView>>,
+    plans: Book,
 }
 
-type Book = std::collections::HashMap<i64, std::sync::Arc<PlanView>>;
+type Book = rustc_hash::FxHashMap<i64, std::sync::Arc<PlanView>>;
 
 impl PlanCache {
     /// How stale a page's plan data may be (another process's admin edit shows within this).
