@@ -1617,3 +1617,119 @@ async fn html_is_refused_however_it_starts() {
         .await;
     }
 }
+
+/// The database keeps its own rules for what tickets, messages, events and response times
+/// hold, beneath the app's checks: each value outside a rule is refused, and the row keeps
+/// what it had; a value inside it is taken.
+#[actix_web::test]
+async fn the_database_refuses_values_outside_its_rules() {
+    let app = TestApp::spawn().await;
+    let ana = owner(&app, "acme", "ana@acme.example").await;
+    let number = quick(&ana, "Rules").await;
+    let message = sql_i64(
+        &app,
+        &format!("SELECT max(id) FROM messages WHERE ticket_number = {number}"),
+    );
+    let event = sql_i64(
+        &app,
+        &format!("SELECT max(id) FROM ticket_events WHERE ticket_number = {number}"),
+    );
+    execute(
+        &mut app.conn(),
+        &format!(
+            "INSERT INTO response_times (ticket_number, organization_id, started_at, responded_at, business_minutes, breached)
+             SELECT number, organization_id, now(), now(), 5, FALSE FROM tickets WHERE number = {number}"
+        ),
+    );
+    let response = sql_i64(
+        &app,
+        &format!("SELECT max(id) FROM response_times WHERE ticket_number = {number}"),
+    );
+    let long = "x".repeat(201);
+    let too_long = "x".repeat(20_001);
+    // (table, row, column, refused, taken)
+    let cases: [(&str, i64, &str, &str, &str); 12] = [
+        ("tickets", number, "status", "'open'", "'in_progress'"),
+        ("tickets", number, "priority", "'medium'", "'high'"),
+        ("tickets", number, "opened_priority", "'medium'", "'urgent'"),
+        ("tickets", number, "category", "'billing'", "'sales'"),
+        ("tickets", number, "close_reason", "'spam'", "'resolved'"),
+        ("tickets", number, "subject", "''", "'Renamed'"),
+        (
+            "tickets",
+            number,
+            "subject",
+            &format!("'{long}'"),
+            "'Renamed again'",
+        ),
+        ("messages", message, "kind", "'email'", "'note'"),
+        ("messages", message, "body", "''", "'Edited'"),
+        (
+            "messages",
+            message,
+            "body",
+            &format!("'{too_long}'"),
+            "'Edited again'",
+        ),
+        ("ticket_events", event, "kind", "'deleted'", "'reopened'"),
+        ("response_times", response, "business_minutes", "-1", "0"),
+    ];
+    for (table, id, column, refused, taken) in cases {
+        let key = if table == "tickets" { "number" } else { "id" };
+        let before = sql_text(
+            &app,
+            &format!("SELECT {column}::text FROM {table} WHERE {key} = {id}"),
+        );
+        let update = |value: &str| {
+            diesel::sql_query(format!(
+                "UPDATE {table} SET {column} = {value} WHERE {key} = {id}"
+            ))
+            .execute(&mut app.conn())
+        };
+        let error = update(refused).expect_err(&format!("{table}.{column} = {refused} was taken"));
+        assert!(
+            error.to_string().contains("violates check constraint"),
+            "{table}.{column} = {refused}: {error}"
+        );
+        assert_eq!(
+            sql_text(
+                &app,
+                &format!("SELECT {column}::text FROM {table} WHERE {key} = {id}")
+            ),
+            before,
+            "{table}.{column} changed"
+        );
+        assert_eq!(
+            update(taken).expect("taken"),
+            1,
+            "{table}.{column} = {taken}"
+        );
+    }
+    // Inserted rows are held to the same rules.
+    let inserted = diesel::sql_query(format!(
+        "INSERT INTO messages (ticket_number, organization_id, kind, from_support, body)
+         SELECT number, organization_id, 'shout', FALSE, 'Hi' FROM tickets WHERE number = {number}"
+    ))
+    .execute(&mut app.conn());
+    assert!(
+        inserted.is_err(),
+        "a message of an unknown kind was inserted"
+    );
+    // The rules of each table are one function's (migration 15): column checks are read
+    // again by every statement that writes the table (a quarter of a reply's statement).
+    let table_checks = sql_text(
+        &app,
+        "SELECT string_agg(conrelid::regclass || ': ' || pg_get_constraintdef(oid), '; ' ORDER BY conname)
+         FROM pg_constraint WHERE contype = 'c' AND conrelid IN
+         ('tickets'::regclass, 'messages'::regclass, 'ticket_events'::regclass, 'response_times'::regclass)",
+    );
+    assert_eq!(
+        table_checks.as_deref(),
+        Some(
+            "messages: CHECK (message_values_ok(kind, body)); \
+             response_times: CHECK ((business_minutes >= 0)); \
+             ticket_events: CHECK (ticket_event_kind_ok(kind)); \
+             tickets: CHECK (ticket_values_ok(subject, category, priority, status, close_reason, opened_priority))"
+        )
+    );
+}
