@@ -1,9 +1,11 @@
-//! The names the queue shows beside its tickets: each organization's key and name, and each
-//! assignee's name, kept in memory for [`Names::TTL`]. Joining them into the queue's
+//! The names the queue shows beside its tickets (each organization's key and name, each
+//! assignee's name) and a ticket's thread beside its messages and events (each author's and
+//! actor's name), kept in memory for [`Names::TTL`]. Joining them into the queue's
 //! statement cost PostgreSQL an index probe and a table page per row: about a third of the
-//! statement (26 rows, 1,000,000 tickets). Organizations keep their key and name for life in
-//! this app; a staff member's new name shows at once in the process that took it (any change
-//! forgets, see `web::forget_kept_on_change`) and in the others within the TTL.
+//! statement (26 rows, 1,000,000 tickets); in the thread's, about a fifth. Organizations keep
+//! their key and name for life in this app; someone's new name shows at once in the process
+//! that took it (any change forgets, see `web::forget_kept_on_change`) and in the others
+//! within the TTL.
 
 use std::time::Duration;
 

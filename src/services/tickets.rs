@@ -572,15 +572,22 @@ pub struct TicketPage {
     pub others: Vec<q::TicketLine>,
 }
 
+/// What a ticket page reads from memory: plans and people's names.
+#[derive(Clone)]
+pub struct PageKept {
+    pub plans: super::plans::PlanCache,
+    pub names: super::names::Names,
+}
+
 /// Loads a ticket for `viewer`; notes (and their files and events) only for staff.
 pub fn page(
     conn: &mut PgConnection,
     viewer: Viewer,
     number: i64,
-    plans: &super::plans::PlanCache,
+    kept: &PageKept,
 ) -> Result<TicketPage, ServiceError> {
     let (_, found) = q::ticket_with_people(conn, number, CarriedUser::NOBODY, false)?;
-    page_of(conn, viewer, found, plans)
+    page_of(conn, viewer, found, kept)
 }
 
 /// [`page`] for a ticket read already ([`q::ticket_with_people`], `None` when there is no
@@ -589,7 +596,7 @@ pub fn page_of(
     conn: &mut PgConnection,
     viewer: Viewer,
     found: Option<q::TicketWithPeople>,
-    plans: &super::plans::PlanCache,
+    kept: &PageKept,
 ) -> Result<TicketPage, ServiceError> {
     let q::TicketWithPeople {
         ticket,
@@ -599,11 +606,13 @@ pub fn page_of(
         .filter(|t| viewer.sees(&t.ticket))
         .ok_or(ServiceError::NotFound)?;
     let staff = viewer.is_staff();
+    let mut thread = q::thread_of(conn, ticket.number, staff)?;
+    thread.name_people(&kept.names.users(conn, thread.people())?);
     Ok(TicketPage {
         people,
         others,
-        plan_view: plans.load(conn, ticket.plan_id)?,
-        thread: q::thread_of(conn, ticket.number, staff)?,
+        plan_view: kept.plans.load(conn, ticket.plan_id)?,
+        thread,
         ticket,
     })
 }

@@ -49,7 +49,7 @@ pub struct AppState {
     pub agents: crate::services::staff::AgentBook,
     /// The queue's count badges (see `console::Badges`).
     pub badges: console::Badges,
-    /// The queue's organization and assignee names (see `Names`).
+    /// The names of organizations and people the queue and ticket pages show (see `Names`).
     pub names: crate::services::names::Names,
     /// One action per ticket at a time (see `turns`).
     pub turns: turns::TicketTurns,
@@ -68,6 +68,14 @@ impl AppState {
             names: Default::default(),
             turns: Default::default(),
         })
+    }
+
+    /// What a ticket page reads from memory.
+    pub fn page_kept(&self) -> crate::services::tickets::PageKept {
+        crate::services::tickets::PageKept {
+            plans: self.plans.clone(),
+            names: self.names.clone(),
+        }
     }
 }
 

@@ -2954,6 +2954,75 @@ async fn the_queue_names_organizations_and_assignees_and_follows_a_rename() {
     assert!(after.contains(">Acme Renamed</a>"), "{after}");
 }
 
+/// A ticket's thread names each message's author and each event's actor from names kept in
+/// memory: a rename through the app shows on the next load, on both sides; one made in the
+/// database behind the app's back shows once the names are read again.
+#[actix_web::test]
+async fn the_thread_names_people_from_memory_and_follows_a_rename() {
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Names").await;
+    assert_eq!(reply(&amir, n, "On it.").await.status, 303);
+    // Messages' authors, and the staff's timeline's actors (newest first).
+    let authors = |page: &Page| -> Vec<String> {
+        page.body
+            .split("<span class=\"author\">")
+            .skip(1)
+            .filter_map(|s| s.split('<').next())
+            .map(|s| s.trim_end_matches(" · Support").to_string())
+            .collect()
+    };
+    let actors = |page: &Page| -> Vec<String> {
+        page.body
+            .split("<span class=\"muted\">")
+            .skip(1)
+            .filter_map(|s| s.split_once(" · <time").map(|(actor, _)| actor.to_string()))
+            .collect()
+    };
+    let console = format!("/console/tickets/{n}");
+    let panel = format!("/tickets/{n}");
+    let page = amir.get(&console).await;
+    assert_eq!(
+        authors(&page),
+        ["Person ana@acme.example", "Staff amir@support.example"]
+    );
+    assert!(
+        actors(&page).contains(&"Staff amir@support.example".to_string()),
+        "{:?}",
+        actors(&page)
+    );
+
+    rename(&ana, "Ana Renamed").await;
+    rename(&amir, "Amir Renamed").await;
+    let read_at = std::time::Instant::now();
+    let page = amir.get(&console).await;
+    assert_eq!(authors(&page), ["Ana Renamed", "Amir Renamed"]);
+    assert!(actors(&page).contains(&"Amir Renamed".to_string()));
+    assert!(!page.body.contains("Staff amir@support.example"));
+    assert_eq!(
+        authors(&ana.get(&panel).await),
+        ["Ana Renamed", "Amir Renamed"]
+    );
+
+    // Renamed behind the app's back: the kept name stands until something forgets it.
+    exec(
+        &app,
+        "UPDATE users SET name = 'Ana Behind' WHERE email = 'ana@acme.example'",
+    );
+    let kept = authors(&ana.get(&panel).await);
+    if read_at.elapsed() < supportdesk::services::names::Names::TTL {
+        assert_eq!(kept, ["Ana Renamed", "Amir Renamed"], "the kept name");
+    } else {
+        eprintln!("the kept name was not checked: the machine took longer than the TTL");
+    }
+    assert_eq!(customer_reply(&ana, n, "Thanks.").await.status, 303);
+    assert_eq!(
+        authors(&ana.get(&panel).await),
+        ["Ana Behind", "Amir Renamed", "Ana Behind"]
+    );
+}
+
 /// The assign list is kept in memory between views; what an admin or agent changes in this
 /// process shows on the next view.
 #[actix_web::test]

@@ -57,7 +57,7 @@ async fn page(
     notice: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let plan_cache = state.plans.clone();
+    let kept = state.page_kept();
     let agent_book = state.agents.clone();
     let (s, (p, agents)) = who
         .with_db_carrying(
@@ -67,7 +67,7 @@ async fn page(
                 let viewer = Viewer::Staff {
                     user_id: s.me.user.id,
                 };
-                let p = svc::page_of(conn, viewer, found, &plan_cache)?;
+                let p = svc::page_of(conn, viewer, found, &kept)?;
                 Ok((p, agent_book.get(conn)?))
             },
         )
@@ -116,13 +116,13 @@ pub async fn show(
         (Who::Asking(asking), None)
     } else {
         // Whoever accepted it (the latest `accepted` event), not whoever holds it now.
-        let plan_cache = state.plans.clone();
+        let kept = state.page_kept();
         let (s, who) = Who::Asking(asking)
             .with_db(&state, move |conn, s: &Staff| {
                 let viewer = Viewer::Staff {
                     user_id: s.me.user.id,
                 };
-                let page = svc::page(conn, viewer, number, &plan_cache)?;
+                let page = svc::page(conn, viewer, number, &kept)?;
                 Ok(page
                     .thread
                     .events

@@ -428,7 +428,7 @@ async fn ticket_page(
     form: FormState,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let plan_cache = state.plans.clone();
+    let kept = state.page_kept();
     let (c, page) = who
         .with_db_carrying(
             state,
@@ -437,7 +437,7 @@ async fn ticket_page(
                     conn, number, carry, false,
                 )?)
             },
-            move |conn, c, found| Ok(svc::page_of(conn, viewer(c), found, &plan_cache)?),
+            move |conn, c, found| Ok(svc::page_of(conn, viewer(c), found, &kept)?),
         )
         .await?;
     let t = TicketView::new(
