@@ -1626,14 +1626,13 @@ async fn the_database_refuses_values_outside_its_rules() {
     let app = TestApp::spawn().await;
     let ana = owner(&app, "acme", "ana@acme.example").await;
     let number = quick(&ana, "Rules").await;
-    let message = sql_i64(
-        &app,
-        &format!("SELECT max(id) FROM messages WHERE ticket_number = {number}"),
-    );
-    let event = sql_i64(
-        &app,
-        &format!("SELECT max(id) FROM ticket_events WHERE ticket_number = {number}"),
-    );
+    let last = |table: &str| {
+        sql_i64(
+            &app,
+            &format!("SELECT max(id) FROM {table} WHERE ticket_number = {number}"),
+        )
+    };
+    let (message, event) = (last("messages"), last("ticket_events"));
     execute(
         &mut app.conn(),
         &format!(
@@ -1641,12 +1640,9 @@ async fn the_database_refuses_values_outside_its_rules() {
              SELECT number, organization_id, now(), now(), 5, FALSE FROM tickets WHERE number = {number}"
         ),
     );
-    let response = sql_i64(
-        &app,
-        &format!("SELECT max(id) FROM response_times WHERE ticket_number = {number}"),
-    );
-    let long = "x".repeat(201);
-    let too_long = "x".repeat(20_001);
+    let response = last("response_times");
+    let long = format!("'{}'", "x".repeat(201));
+    let too_long = format!("'{}'", "x".repeat(20_001));
     // (table, row, column, refused, taken)
     let cases: [(&str, i64, &str, &str, &str); 12] = [
         ("tickets", number, "status", "'open'", "'in_progress'"),
@@ -1655,22 +1651,10 @@ async fn the_database_refuses_values_outside_its_rules() {
         ("tickets", number, "category", "'billing'", "'sales'"),
         ("tickets", number, "close_reason", "'spam'", "'resolved'"),
         ("tickets", number, "subject", "''", "'Renamed'"),
-        (
-            "tickets",
-            number,
-            "subject",
-            &format!("'{long}'"),
-            "'Renamed again'",
-        ),
+        ("tickets", number, "subject", &long, "'Renamed again'"),
         ("messages", message, "kind", "'email'", "'note'"),
         ("messages", message, "body", "''", "'Edited'"),
-        (
-            "messages",
-            message,
-            "body",
-            &format!("'{too_long}'"),
-            "'Edited again'",
-        ),
+        ("messages", message, "body", &too_long, "'Edited again'"),
         ("ticket_events", event, "kind", "'deleted'", "'reopened'"),
         ("response_times", response, "business_minutes", "-1", "0"),
     ];
