@@ -111,8 +111,6 @@ pub struct MessageRow {
     pub body: String,
     pub created_at: DateTime<Utc>,
     pub author_id: Option<i64>,
-    /// Filled in by [`Thread::name_people`].
-    pub author_name: Option<String>,
 }
 
 /// An attachment without its bytes.
@@ -132,8 +130,6 @@ pub struct EventRow {
     pub detail: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub actor_id: Option<i64>,
-    /// Filled in by [`Thread::name_people`].
-    pub actor_name: Option<String>,
 }
 
 /// A ticket's columns after an action: every column an action may change.
@@ -527,18 +523,6 @@ impl Thread {
         let authors = self.messages.iter().filter_map(|m| m.author_id);
         authors.chain(self.events.iter().filter_map(|e| e.actor_id))
     }
-
-    /// Gives each message its author's name and each event its actor's, from `names` (by
-    /// user id; someone missing from it stays unnamed).
-    pub fn name_people(&mut self, names: &rustc_hash::FxHashMap<i64, String>) {
-        let name = |id: Option<i64>| id.and_then(|id| names.get(&id).cloned());
-        for m in &mut self.messages {
-            m.author_name = name(m.author_id);
-        }
-        for e in &mut self.events {
-            e.actor_name = name(e.actor_id);
-        }
-    }
 }
 
 /// One row of [`THREAD`]: a message, a file or an event, told apart by `part`; the columns
@@ -577,7 +561,7 @@ struct ThreadPart {
 /// trip instead of three. `$2` is whether internal notes, their files and their events are
 /// included (staff only). Every branch reads one table by the ticket index, so PostgreSQL's
 /// cached generic plan suits every ticket. The people's names come from memory
-/// (`services::names`, see [`Thread::name_people`]): read here, one index probe and a table
+/// (`services::names`, for [`Thread::people`]): read here, one index probe and a table
 /// page for each message and event, they were about a fifth of the statement.
 const THREAD: &str = "
 SELECT 0::int2 AS part, m.id, m.kind, m.from_support, m.body, m.created_at,
@@ -651,7 +635,6 @@ pub fn thread_of(conn: &mut PgConnection, number: i64, with_notes: bool) -> Quer
                 body: p.body.ok_or_else(|| missing("body"))?,
                 created_at: p.created_at.ok_or_else(|| missing("created_at"))?,
                 author_id: p.person_id,
-                author_name: None,
             }),
             1 => thread.attachments.push(AttachmentMeta {
                 id: p.id,
@@ -666,7 +649,6 @@ pub fn thread_of(conn: &mut PgConnection, number: i64, with_notes: bool) -> Quer
                 detail: p.detail.ok_or_else(|| missing("detail"))?,
                 created_at: p.created_at.ok_or_else(|| missing("created_at"))?,
                 actor_id: p.person_id,
-                actor_name: None,
             }),
         }
     }

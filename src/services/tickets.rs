@@ -568,8 +568,20 @@ pub struct TicketPage {
     pub plan_view: super::plans::PlanView,
     pub people: q::TicketPeople,
     pub thread: q::Thread,
+    /// The names of the thread's people ([`q::Thread::people`]), by user id.
+    pub names: rustc_hash::FxHashMap<i64, String>,
     /// Other open tickets of the organization, for staff (see [`q::ticket_with_people`]).
     pub others: Vec<q::TicketLine>,
+}
+
+impl TicketPage {
+    /// The name of someone the thread names (a message's author, an event's actor); `None`
+    /// for the system, or someone unknown.
+    pub fn name_of(&self, user_id: Option<i64>) -> Option<&str> {
+        user_id
+            .and_then(|id| self.names.get(&id))
+            .map(String::as_str)
+    }
 }
 
 /// What a ticket page reads from memory: plans and people's names.
@@ -606,12 +618,12 @@ pub fn page_of(
         .filter(|t| viewer.sees(&t.ticket))
         .ok_or(ServiceError::NotFound)?;
     let staff = viewer.is_staff();
-    let mut thread = q::thread_of(conn, ticket.number, staff)?;
-    thread.name_people(&kept.names.users(conn, thread.people())?);
+    let thread = q::thread_of(conn, ticket.number, staff)?;
     Ok(TicketPage {
         people,
         others,
         plan_view: kept.plans.load(conn, ticket.plan_id)?,
+        names: kept.names.users(conn, thread.people())?,
         thread,
         ticket,
     })

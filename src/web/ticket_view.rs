@@ -251,10 +251,9 @@ impl TicketView {
         let mut days: Vec<Day> = Vec::new();
         for m in &p.thread.messages {
             let label = present::day(&m.created_at);
-            let author = m
-                .author_name
-                .clone()
-                .unwrap_or_else(|| lang.t("system-author"));
+            let author = p
+                .name_of(m.author_id)
+                .map_or_else(|| lang.t("system-author"), str::to_string);
             let view = MessageView {
                 kind: m.kind.clone(),
                 from_support: m.from_support,
@@ -295,16 +294,15 @@ impl TicketView {
                         .iter()
                         .find(|(i, _)| *i == id)
                         .map(|(_, n)| n.clone())
-                        .or_else(|| e.actor_name.clone())
+                        .or_else(|| p.name_of(e.actor_id).map(str::to_string))
                         .unwrap_or_else(|| lang.t("someone"))
                 };
                 EventView {
                     kind: e.kind.clone(),
                     text: present::event_text(lang, e, &lookup),
-                    actor: e
-                        .actor_name
-                        .clone()
-                        .unwrap_or_else(|| lang.t("system-author")),
+                    actor: p
+                        .name_of(e.actor_id)
+                        .map_or_else(|| lang.t("system-author"), str::to_string),
                     time_exact: exact(&e.created_at),
                     time_machine: machine(&e.created_at),
                 }

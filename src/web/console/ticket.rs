@@ -129,7 +129,7 @@ pub async fn show(
                     .iter()
                     .rev()
                     .find(|e| e.kind == "accepted")
-                    .and_then(|e| e.actor_name.clone())
+                    .and_then(|e| page.name_of(e.actor_id).map(str::to_string))
                     .or(page.people.assignee))
             })
             .await?;
