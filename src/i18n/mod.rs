@@ -22,15 +22,14 @@ static_loader! {
 
 static EN: LanguageIdentifier = langid!("en");
 
-/// Messages with arguments formatted lately, by language, key and arguments.
-static FORMATTED: OnceLock<Mutex<FxHashMap<String, String>>> = OnceLock::new();
+/// Messages with arguments formatted lately, by language, key and arguments. The arguments
+/// include names people chose (organizations, staff), so this map keeps std's keyed hasher.
+static FORMATTED: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
 
 /// How many formatted messages [`Lang::t_args`] keeps before starting afresh (about 1 MB at most).
 pub const FORMATTED_CAP: usize = 4096;
 
-fn lock(
-    m: &Mutex<FxHashMap<String, String>>,
-) -> std::sync::MutexGuard<'_, FxHashMap<String, String>> {
+fn lock(m: &Mutex<HashMap<String, String>>) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 

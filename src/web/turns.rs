@@ -14,6 +14,7 @@
 //! holds the ticket until its write is done. A queue entry lives only while an action holds
 //! or waits for its ticket.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -34,7 +35,7 @@ struct Entry {
 /// Shared by the server's workers (clones share one queue per ticket).
 #[derive(Clone, Default)]
 pub struct TicketTurns {
-    slots: Arc<Mutex<rustc_hash::FxHashMap<i64, Entry>>>,
+    slots: Arc<Mutex<HashMap<i64, Entry>>>,
     /// Actions that found their ticket changed since (by another process or a job) and were
     /// decided again on the locked row.
     redecided: Arc<AtomicU64>,
@@ -87,7 +88,7 @@ impl TicketTurns {
         self.len() == 0
     }
 
-    fn slots(&self) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<i64, Entry>> {
+    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Entry>> {
         self.slots.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
