@@ -518,10 +518,18 @@ pub struct Thread {
 }
 
 impl Thread {
-    /// The users the thread names: its messages' authors and its events' actors.
+    /// The users the thread names: its messages' authors, its events' actors and the agents
+    /// its assignments name ([`crate::domain::ticket::EventDetail::Assignee`]'s `to`).
     pub fn people(&self) -> impl Iterator<Item = i64> + '_ {
         let authors = self.messages.iter().filter_map(|m| m.author_id);
-        authors.chain(self.events.iter().filter_map(|e| e.actor_id))
+        let assigned = self
+            .events
+            .iter()
+            .filter(|e| e.kind == crate::domain::ticket::EventKind::Assigned.as_str())
+            .filter_map(|e| e.detail.get("to").and_then(serde_json::Value::as_i64));
+        authors
+            .chain(self.events.iter().filter_map(|e| e.actor_id))
+            .chain(assigned)
     }
 }
 

@@ -288,13 +288,12 @@ impl TicketView {
             .events
             .iter()
             .map(|e| {
-                // Assignment details name agents by id; the actor's name is known for each row.
+                // Assignment details name agents by id, and the thread's names hold them
+                // (`Thread::people`). Never the actor's name: who assigned is not who was assigned.
                 let lookup = |id: i64| {
-                    names
-                        .iter()
-                        .find(|(i, _)| *i == id)
-                        .map(|(_, n)| n.clone())
-                        .or_else(|| p.name_of(e.actor_id).map(str::to_string))
+                    p.name_of(Some(id))
+                        .map(str::to_string)
+                        .or_else(|| names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()))
                         .unwrap_or_else(|| lang.t("someone"))
                 };
                 EventView {

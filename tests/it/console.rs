@@ -183,6 +183,17 @@ fn events(body: &str) -> Vec<String> {
         .collect()
 }
 
+/// What the timeline says of each event of `kind`, in its order.
+fn event_texts(body: &str, kind: &str) -> Vec<String> {
+    let start = format!("data-event=\"{kind}\"><span>");
+    body.match_indices(&start)
+        .map(|(i, m)| {
+            let rest = &body[i + m.len()..];
+            rest[..rest.find("</span>").unwrap()].to_string()
+        })
+        .collect()
+}
+
 /// The kinds of the thread's messages, in order.
 fn kinds(body: &str) -> Vec<String> {
     body.match_indices("<article ")
@@ -739,6 +750,16 @@ async fn assigning_to_another_agent_and_unassigning_are_recorded() {
     assert_eq!(
         events(&page.body),
         ["created", "assigned", "assigned", "assigned"]
+    );
+    // Each assignment names whom it went to, though Bea is neither the ticket's assignee any
+    // more nor anyone who wrote or did anything on it (Amir did all three).
+    assert_eq!(
+        event_texts(&page.body, "assigned"),
+        [
+            "Assigned to Staff bea@support.example",
+            "Assigned to Staff amir@support.example",
+            "Assigned to nobody"
+        ]
     );
     assert!(page.body.contains("<option value=\"\">nobody</option>"));
     assert!(!page.body.contains(" selected>Staff "));
