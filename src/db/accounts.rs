@@ -37,6 +37,14 @@ pub struct MembershipInfo {
     pub role: String,
 }
 
+impl MembershipInfo {
+    /// Whether the role manages the organization (an owner or admin).
+    pub fn manages(&self) -> bool {
+        crate::domain::account::MemberRole::parse(&self.role)
+            .is_ok_and(crate::domain::account::MemberRole::manages)
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
@@ -128,10 +136,12 @@ pub type UserWithMemberships = (UserRow, Vec<MembershipInfo>);
 /// asking costs no statement of its own: every statement is a round trip, and on the ticket
 /// pages a round trip cost more than the user's lookup.
 ///
-/// Only for a statement that returns at most one row (a ticket by its number): the user's
-/// fields are sent with every row. (Marking one row of a longer list with `row_number()`
-/// cost the queue's statement as much as the round trip it saved.) A statement that returns
-/// no row carries nobody, and the user is then read on their own ([`user_with_memberships`]).
+/// As a column, for a statement that returns at most one row (a ticket by its number): the
+/// user's fields are sent with every row. A list carries them on one row instead
+/// ([`CarriedUser::on_one_row`]; on the queue and the customer list, the alternated runs of
+/// 2026-12-07 measured +10 % and +4 % against the round trip of their own). A statement that
+/// returns no row carries nobody, and the user is then read on their own
+/// ([`user_with_memberships`]).
 /// The lookup is an uncorrelated subquery, which PostgreSQL runs once per statement. With
 /// `memberships`, a customer's organizations come along, ordered as
 /// [`user_with_memberships`] orders them.
@@ -238,6 +248,50 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for CarriedUser {
             &self.user_id,
         )?;
         out.push_sql(")");
+        Ok(())
+    }
+}
+
+/// The session's user as a column of a list statement, on one of its rows
+/// ([`CarriedUser::on_one_row`]).
+#[derive(Debug, Clone, Copy)]
+pub struct OnOneRow(CarriedUser);
+
+impl CarriedUser {
+    /// The user on one row of a list: `CASE WHEN row_number() OVER () = 1 THEN <user> END`,
+    /// `None` on every other row ([`CarriedUser::found_in`] finds it). PostgreSQL numbers the
+    /// rows as the scan yields them, before `ORDER BY` and `LIMIT`: reading a page in its
+    /// index's order, that is the page's first row, at the cost of a counter. When the rows
+    /// are sorted after the scan, the numbered row may fall outside the page, which then
+    /// carries nobody and the user is read on their own.
+    pub fn on_one_row(self) -> OnOneRow {
+        OnOneRow(self)
+    }
+
+    /// The user a list's rows carried ([`CarriedUser::on_one_row`]): as [`CarriedUser::found`]
+    /// on the row that carried them, `None` when none did.
+    pub fn found_in<'r>(
+        &self,
+        rows: impl IntoIterator<Item = &'r mut Carried>,
+    ) -> QueryResult<CarriedFound> {
+        match rows.into_iter().find(|carried| carried.is_some()) {
+            Some(carried) => self.found(Some(carried)),
+            // A user who no longer exists is carried by no row either: read on their own.
+            None => Ok(None),
+        }
+    }
+}
+
+super::literal::column_expression!(OnOneRow, CarriedSql);
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for OnOneRow {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql("CASE WHEN row_number() OVER () = 1 THEN ");
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql(" END");
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Int2, Int8, Text, Timestamptz};
 
+use super::accounts::{Carried, CarriedFound, CarriedUser};
 use super::literal::{CLOSED, Paged};
 use super::schema::{organizations, tickets, users};
 use super::tickets::TicketLine;
@@ -153,7 +154,14 @@ pub struct QueueRow {
 /// the page size is written into it ([`super::literal`]), so PostgreSQL plans it once per
 /// connection. (Planned on every page, this join took over a millisecond; split in three
 /// statements it still cost two extra round trips.)
-pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueRow>> {
+///
+/// It also carries the session's user on one row ([`CarriedUser::on_one_row`]): confirming
+/// who asks then costs no round trip of its own.
+pub fn queue(
+    conn: &mut PgConnection,
+    f: &QueueFilter,
+    carry: CarriedUser,
+) -> QueryResult<(CarriedFound, Vec<QueueRow>)> {
     let mut q = tickets::table
         .select((
             TicketLine::as_select(),
@@ -165,6 +173,7 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
                 now: f.now,
                 count: f.count,
             },
+            carry.on_one_row(),
         ))
         .into_boxed();
     q = match f.view {
@@ -248,12 +257,14 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
         i64,
         Option<i64>,
         Option<(i64, i64, i64, i64)>,
+        Carried,
     );
-    let rows: Vec<Row> = Paged::new(q, f.limit, f.offset).load(conn)?;
-    Ok(rows
+    let mut rows: Vec<Row> = Paged::new(q, f.limit, f.offset).load(conn)?;
+    let user = carry.found_in(rows.iter_mut().map(|row| &mut row.5))?;
+    let rows = rows
         .into_iter()
         .map(
-            |(ticket, priority_rank, organization_id, assignee_id, counts)| QueueRow {
+            |(ticket, priority_rank, organization_id, assignee_id, counts, _)| QueueRow {
                 ticket,
                 priority_rank,
                 organization_id,
@@ -261,7 +272,8 @@ pub fn queue(conn: &mut PgConnection, f: &QueueFilter) -> QueryResult<Vec<QueueR
                 counts: counts.map(Counts::from),
             },
         )
-        .collect())
+        .collect();
+    Ok((user, rows))
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -848,8 +848,14 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-/// One page of the customer list, newest activity first; fetch `limit` (the caller asks one more than it shows to know if there is a next page).
-pub fn list(conn: &mut PgConnection, f: &ListFilter) -> QueryResult<Vec<TicketLine>> {
+/// One page of the customer list, newest activity first; fetch `limit` (the caller asks one
+/// more than it shows to know if there is a next page). It carries the session's user on one
+/// row ([`CarriedUser::on_one_row`]).
+pub fn list(
+    conn: &mut PgConnection,
+    f: &ListFilter,
+    carry: CarriedUser,
+) -> QueryResult<(CarriedFound, Vec<TicketLine>)> {
     let mut q = tickets::table
         .filter(tickets::organization_id.eq(f.organization_id))
         .into_boxed();
@@ -886,12 +892,15 @@ pub fn list(conn: &mut PgConnection, f: &ListFilter) -> QueryResult<Vec<TicketLi
     // offers: bound, they had PostgreSQL plan the statement on every page (as
     // src/db/literal.rs explains). Any other size a URL asks for stays bound, so URLs cannot
     // give a connection a prepared statement per size.
-    let q = q.select(TicketLine::as_select());
-    if PAGE_SIZES.iter().any(|size| size + 1 == f.limit) {
-        Paged::new(q, f.limit, f.offset).load(conn)
+    let q = q.select((TicketLine::as_select(), carry.on_one_row()));
+    let mut rows: Vec<(TicketLine, Carried)> = if PAGE_SIZES.iter().any(|size| size + 1 == f.limit)
+    {
+        Paged::new(q, f.limit, f.offset).load(conn)?
     } else {
-        Paged::bound(q, f.limit, f.offset).load(conn)
-    }
+        Paged::bound(q, f.limit, f.offset).load(conn)?
+    };
+    let user = carry.found_in(rows.iter_mut().map(|(_, carried)| carried))?;
+    Ok((user, rows.into_iter().map(|(line, _)| line).collect()))
 }
 
 /// The page sizes the customer's ticket list offers (DESIGN.md allows any up to 100).

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::plans::PlanCache;
 use super::{FieldProblem, ServiceError};
-use crate::db::accounts::{CarriedUser, UserRow};
+use crate::db::accounts::{CarriedFound, CarriedUser};
 use crate::db::tickets::{self as q, AttachmentMeta, ListFilter, NewTicket, TicketRow};
 use crate::domain::access::customer_sees_ticket;
 use crate::domain::account::MemberRole;
@@ -629,17 +629,39 @@ pub fn page_of(
     })
 }
 
-/// One page of a customer's ticket list (one row more than asked, to know whether there is a next page).
+/// Whose tickets a customer's list shows: their organization's, or a member's own there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListScope {
+    pub organization_id: i64,
+    /// `Some(user)`: a member, who sees the tickets they submitted.
+    pub requester_id: Option<i64>,
+}
+
+impl ListScope {
+    pub fn of(user_id: i64, org_id: i64, role: MemberRole) -> Self {
+        Self::managing(user_id, org_id, role.manages())
+    }
+
+    /// As [`ListScope::of`], for someone who does or does not manage the organization.
+    pub fn managing(user_id: i64, org_id: i64, manages: bool) -> Self {
+        ListScope {
+            organization_id: org_id,
+            requester_id: (!manages).then_some(user_id),
+        }
+    }
+}
+
+/// One page of a customer's ticket list (one row more than asked, to know whether there is a
+/// next page), carrying the session's user ([`CarriedUser::on_one_row`]).
 pub fn list_for_customer(
     conn: &mut PgConnection,
-    user: &UserRow,
-    org_id: i64,
-    role: MemberRole,
+    scope: ListScope,
     mut filter: ListFilter,
-) -> Result<Vec<q::TicketLine>, ServiceError> {
-    filter.organization_id = org_id;
-    filter.requester_id = if role.manages() { None } else { Some(user.id) };
-    Ok(q::list(conn, &filter)?)
+    carry: CarriedUser,
+) -> Result<(CarriedFound, Vec<q::TicketLine>), ServiceError> {
+    filter.organization_id = scope.organization_id;
+    filter.requester_id = scope.requester_id;
+    Ok(q::list(conn, &filter, carry)?)
 }
 
 /// A file for download: its metadata and bytes, after the ticket's access check.

@@ -82,7 +82,8 @@ pub async fn signup(
     match result {
         Ok(((_, org_id), user)) => {
             let user = user?.ok_or(AppError::NotFound)?;
-            log_in(&session_of(&req), &user, Some(org_id))?;
+            // The organization's owner.
+            log_in(&session_of(&req), &user, Some((org_id, true)))?;
             Ok(see_other("/tickets"))
         }
         Err(e) => {
@@ -163,7 +164,7 @@ pub async fn login(
                 })
                 .await?
                 .first()
-                .map(|m| m.org.id)
+                .map(|m| (m.org.id, m.manages()))
             } else {
                 None
             };

@@ -20,9 +20,14 @@ const CURRENT_ORG: &str = "org";
 /// read afresh on every request).
 const STAFF: &str = "staff";
 pub const CSRF: &str = "csrf";
+/// The organization and whether the customer managed it when their ticket list last
+/// confirmed them: which rows the list reads before the user is confirmed, never what they
+/// may see (the list is read again when the confirmed user says otherwise).
+const LIST: &str = "list";
 
 /// Starts a fresh session for `user` (no fixation: the old cookie's data is gone, the CSRF token is new).
-pub fn log_in(session: &Session, user: &UserRow, org_id: Option<i64>) -> Result<(), AppError> {
+/// `org`: the customer's organization to work in, and whether they manage it.
+pub fn log_in(session: &Session, user: &UserRow, org: Option<(i64, bool)>) -> Result<(), AppError> {
     // clear + renew (not purge: a purged session stays purged and its cookie is deleted).
     session.clear();
     session.renew();
@@ -32,10 +37,8 @@ pub fn log_in(session: &Session, user: &UserRow, org_id: Option<i64>) -> Result<
     session
         .insert(EPOCH, user.session_epoch)
         .map_err(AppError::internal)?;
-    if let Some(org_id) = org_id {
-        session
-            .insert(CURRENT_ORG, org_id)
-            .map_err(AppError::internal)?;
+    if let Some((org_id, manages)) = org {
+        set_current_org(session, org_id, manages)?;
     }
     if user.staff_role.is_some() {
         session.insert(STAFF, true).map_err(AppError::internal)?;
@@ -46,9 +49,20 @@ pub fn log_in(session: &Session, user: &UserRow, org_id: Option<i64>) -> Result<
     Ok(())
 }
 
-pub fn set_current_org(session: &Session, org_id: i64) -> Result<(), AppError> {
+/// The organization a customer works in from now on, and whether they manage it (which
+/// becomes the list hint, [`set_list_hint`]).
+pub fn set_current_org(session: &Session, org_id: i64, manages: bool) -> Result<(), AppError> {
     session
         .insert(CURRENT_ORG, org_id)
+        .map_err(AppError::internal)?;
+    set_list_hint(session, org_id, manages)
+}
+
+/// Remembers which list the customer's next ticket list page may read before confirming them
+/// ([`Asking::list_hint`]).
+pub fn set_list_hint(session: &Session, org_id: i64, manages: bool) -> Result<(), AppError> {
+    session
+        .insert(LIST, (org_id, manages))
         .map_err(AppError::internal)
 }
 
@@ -124,6 +138,7 @@ struct Keys {
     epoch: Option<i32>,
     chosen_org: Option<i64>,
     staff_hint: bool,
+    list_hint: Option<(i64, bool)>,
 }
 
 /// A user as the database has them: their row and, for a customer, their organizations.
@@ -143,6 +158,7 @@ impl Keys {
             epoch: session.get::<i32>(EPOCH).ok().flatten(),
             chosen_org: session.get::<i64>(CURRENT_ORG).ok().flatten(),
             staff_hint: session.get::<bool>(STAFF).ok().flatten() == Some(true),
+            list_hint: session.get::<(i64, bool)>(LIST).ok().flatten(),
         })
     }
 
@@ -351,6 +367,12 @@ impl<R> Asking<R> {
     pub fn user_id(&self) -> i64 {
         self.keys.user_id
     }
+
+    /// What [`set_list_hint`] last remembered for this session (organization, manages), not
+    /// yet confirmed: as [`Asking::user_id`], only for reading before [`Who::with_db`].
+    pub fn list_hint(&self) -> Option<(i64, bool)> {
+        self.keys.list_hint
+    }
 }
 
 impl<R: Role> FromRequest for Asking<R> {
@@ -384,7 +406,8 @@ impl<R: Role> Who<R> {
     /// the user its rows carried (`None`: it carried nobody, so the user is read on their own).
     /// What it read reaches `then`, and so the page, only once the user is confirmed as `R`;
     /// a refused user gets the `R` extractor's refusal and `then` never runs. `first` must
-    /// therefore only read, and nothing it reads may depend on who is asking.
+    /// therefore only read, and may depend only on what the session claims (its user id, its
+    /// hints), never on what the confirmation decides: `then` checks a guess made from a hint.
     pub async fn with_db_carrying<F1, A, F2, T>(
         self,
         state: &AppState,

@@ -1762,6 +1762,7 @@ async fn a_real_queue(app: &TestApp) -> i64 {
 /// this test does not cover it.)
 #[actix_web::test]
 async fn the_queue_keeps_one_plan_per_connection() {
+    use supportdesk::db::accounts::CarriedUser;
     use supportdesk::db::queue::{self, QueueFilter, View};
 
     let app = TestApp::spawn().await;
@@ -1782,18 +1783,32 @@ async fn the_queue_keeps_one_plan_per_connection() {
         now: chrono::Utc::now(),
         count: true,
     };
+    // As the page reads it: carrying the session's user.
+    let carry = CarriedUser {
+        user_id: Some(amir_id),
+        memberships: false,
+    };
     for _ in 0..10 {
-        assert_eq!(queue::queue(&mut conn, &filter).unwrap().len(), 26);
+        assert_eq!(queue::queue(&mut conn, &filter, carry).unwrap().1.len(), 26);
     }
     assert_one_plan(&mut conn, "the queue page", "\"due_key\" ASC");
     // With the badges kept, the same page without counting them.
-    let counted = queue::queue(&mut conn, &filter).unwrap();
-    let uncounted = queue::queue(
+    let (carried, counted) = queue::queue(&mut conn, &filter, carry).unwrap();
+    let Some(Some((user, memberships))) = carried else {
+        panic!("the first row carries the user: {carried:?}");
+    };
+    assert_eq!(
+        (user.id, user.email.as_str()),
+        (amir_id, "amir@support.example")
+    );
+    assert!(memberships.is_empty());
+    let (_, uncounted) = queue::queue(
         &mut conn,
         &QueueFilter {
             count: false,
             ..filter.clone()
         },
+        CarriedUser::NOBODY,
     )
     .unwrap();
     let numbers =
@@ -1867,7 +1882,10 @@ async fn a_ticket_page_and_the_lists_keep_one_plan_per_connection() {
         assert_eq!(thread.messages.len(), 1);
         let (_, found) = tickets::ticket_with_people(&mut conn, n, nobody, true).unwrap();
         assert_eq!(found.unwrap().others.len(), 10);
-        assert_eq!(tickets::list(&mut conn, &filter).unwrap().len(), 26);
+        assert_eq!(
+            tickets::list(&mut conn, &filter, nobody).unwrap().1.len(),
+            26
+        );
     }
     let (_, found) = tickets::ticket_with_people(&mut conn, n, nobody, true).unwrap();
     let others = found.unwrap().others;
@@ -1891,7 +1909,7 @@ async fn a_ticket_page_and_the_lists_keep_one_plan_per_connection() {
             ..filter.clone()
         };
         assert_eq!(
-            tickets::list(&mut conn, &filter).unwrap().len() as i64,
+            tickets::list(&mut conn, &filter, nobody).unwrap().1.len() as i64,
             size + 1
         );
     }

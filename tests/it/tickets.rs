@@ -863,6 +863,41 @@ async fn unknown_or_malformed_numbers_are_404() {
     assert_eq!(close(&ana, 999_999).await.status, 404);
 }
 
+/// The list reads the rows the session's last list had before it has confirmed the user
+/// (one statement for the page): a role changed since, even behind the app's back, shows
+/// the list the role has now, and someone removed from the organization sees none of it.
+#[actix_web::test]
+async fn the_list_follows_a_role_changed_since_the_last_page() {
+    let app = TestApp::spawn().await;
+    let ana = owner(&app, "acme", "ana@acme.example").await;
+    let mia = member(&app, &ana, "mia@acme.example").await;
+    let by_ana = quick(&ana, "Ticket by the owner").await;
+    let by_mia = quick(&mia, "Ticket by Mia").await;
+    let role = |role: &str| {
+        diesel::sql_query(format!(
+            "UPDATE memberships SET role = '{role}' WHERE user_id = \
+             (SELECT id FROM users WHERE email = 'mia@acme.example')"
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    };
+    assert_eq!(rows(&mia.get("/tickets").await.body), [by_mia]);
+    assert_eq!(rows(&mia.get("/tickets").await.body), [by_mia]);
+    role("admin");
+    assert_eq!(rows(&mia.get("/tickets").await.body), [by_mia, by_ana]);
+    assert_eq!(rows(&mia.get("/tickets").await.body), [by_mia, by_ana]);
+    role("member");
+    assert_eq!(rows(&mia.get("/tickets").await.body), [by_mia]);
+    diesel::sql_query(
+        "DELETE FROM memberships WHERE user_id = (SELECT id FROM users WHERE email = 'mia@acme.example')",
+    )
+    .execute(&mut app.conn())
+    .unwrap();
+    let page = mia.get("/tickets").await;
+    assert_see_other(&page, "/organizations/new");
+    assert!(!page.body.contains("Ticket by"));
+}
+
 #[actix_web::test]
 async fn a_customer_sees_only_the_current_organization() {
     let app = TestApp::spawn().await;

@@ -119,17 +119,20 @@ pub async fn queue(
     let plan_cache = state.plans.clone();
     let names = state.names.clone();
     let (s, (mut rows, counts, book, orgs, assignees)) = Who::Asking(asking)
-        .with_db(&state, move |conn, _: &Staff| {
-            let rows: Vec<queue::QueueRow> = queue::queue(conn, &filter)?;
-            let book = plan_cache.book(conn, rows.iter().map(|r| r.ticket.plan_id))?;
-            let counts: Counts = match kept.or_else(|| rows.first().and_then(|r| r.counts)) {
-                Some(counts) => counts,
-                None => queue::counts(conn, me, now)?,
-            };
-            let orgs = names.orgs(conn, rows.iter().map(|r| r.organization_id))?;
-            let assignees = names.users(conn, rows.iter().filter_map(|r| r.assignee_id))?;
-            Ok((rows, counts, book, orgs, assignees))
-        })
+        .with_db_carrying(
+            &state,
+            move |conn, carry| Ok(queue::queue(conn, &filter, carry)?),
+            move |conn, _: &Staff, rows: Vec<queue::QueueRow>| {
+                let book = plan_cache.book(conn, rows.iter().map(|r| r.ticket.plan_id))?;
+                let counts: Counts = match kept.or_else(|| rows.first().and_then(|r| r.counts)) {
+                    Some(counts) => counts,
+                    None => queue::counts(conn, me, now)?,
+                };
+                let orgs = names.orgs(conn, rows.iter().map(|r| r.organization_id))?;
+                let assignees = names.users(conn, rows.iter().filter_map(|r| r.assignee_id))?;
+                Ok((rows, counts, book, orgs, assignees))
+            },
+        )
         .await?;
     if let Some(reading) = reading {
         state.badges.keep(reading, me, counts);

@@ -308,7 +308,8 @@ pub async fn create(
     .await?;
     match result {
         Ok(org_id) => {
-            set_current_org(&session, org_id)?;
+            // Its owner.
+            set_current_org(&session, org_id, true)?;
             Ok(see_other("/tickets"))
         }
         Err(e) => {
@@ -340,6 +341,6 @@ pub async fn switch(
             .iter()
             .find(|m| m.org.key == f.organization)
             .ok_or(AppError::NotFound)?;
-    set_current_org(&session, target.org.id)?;
+    set_current_org(&session, target.org.id, target.manages())?;
     Ok(see_other("/tickets"))
 }

@@ -1,11 +1,13 @@
 //! The customer's tickets: list, create, read, reply (also to reopen), close.
 
+use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
+use crate::db::accounts::CarriedUser;
 use crate::db::tickets::{self as q, ListFilter};
 use crate::domain::content::MessageBody;
 use crate::domain::ticket::{Action, Category, Priority, Status};
@@ -16,7 +18,7 @@ use crate::web::auth::Empty;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{Ctx, FormState, ok, render};
 use crate::web::plan_view::{PriorityOption, priority_options};
-use crate::web::session::{Asking, Customer, Who};
+use crate::web::session::{Asking, Customer, Who, set_list_hint};
 use crate::web::ticket_view::{TicketSummary, TicketView, number_of, search_terms};
 use crate::web::turns::with_ticket;
 use crate::web::upload::UploadForm;
@@ -135,6 +137,7 @@ pub fn categories() -> Vec<Choice> {
 
 pub async fn list(
     state: web::Data<AppState>,
+    session: Session,
     asking: Asking<Customer>,
     ctx: Ctx,
     query: web::Query<ListQuery>,
@@ -171,13 +174,40 @@ pub async fn list(
     };
     let filtered = status.is_some() || priority.is_some() || category.is_some() || text.is_some();
     let plan_cache = state.plans.clone();
-    let (c, (mut rows, book)) = Who::Asking(asking)
-        .with_db(&state, move |conn, c: &Customer| {
-            let rows = svc::list_for_customer(conn, &c.me.user, c.org.org.id, c.role, filter)?;
-            let book = plan_cache.book(conn, rows.iter().map(|t| t.plan_id))?;
-            Ok((rows, book))
-        })
+    // The list the session read last time, read before the user is confirmed and carrying
+    // them: one statement for the page. Shown only if the confirmed user has that list.
+    let guessed = asking
+        .list_hint()
+        .map(|(org, manages)| svc::ListScope::managing(asking.user_id(), org, manages));
+    let again = filter.clone();
+    let (c, (mut rows, book, scope)) = Who::Asking(asking)
+        .with_db_carrying(
+            &state,
+            move |conn, carry| match guessed {
+                Some(scope) => {
+                    let (found, rows) = svc::list_for_customer(conn, scope, filter, carry)?;
+                    Ok((found, Some((scope, rows))))
+                }
+                None => Ok((None, None)),
+            },
+            move |conn, c: &Customer, read| {
+                let scope = svc::ListScope::of(c.me.user.id, c.org.org.id, c.role);
+                let rows = match read {
+                    Some((guessed, rows)) if guessed == scope => rows,
+                    _ => svc::list_for_customer(conn, scope, again, CarriedUser::NOBODY)?.1,
+                };
+                let book = plan_cache.book(conn, rows.iter().map(|t| t.plan_id))?;
+                Ok((rows, book, scope))
+            },
+        )
         .await?;
+    if guessed != Some(scope) {
+        set_list_hint(
+            &session,
+            scope.organization_id,
+            scope.requester_id.is_none(),
+        )?;
+    }
     let has_next = rows.len() as i64 > page_size;
     rows.truncate(page_size as usize);
     let now = Utc::now();
