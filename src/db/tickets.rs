@@ -590,6 +590,34 @@ FROM ticket_events e
 WHERE e.ticket_number = $1 AND (e.kind <> 'note_added' OR $2)
 ORDER BY part, id";
 
+/// [`THREAD`] without its order: the ticket statement's thread column ([`ThreadColumn`])
+/// orders the parts as it gathers them.
+fn thread_parts() -> &'static str {
+    THREAD.trim_end_matches("\nORDER BY part, id")
+}
+
+/// Writes `sql` with each `$1` as `number` and each `$2` as `with_notes` (Diesel numbers each
+/// bind's placeholder itself, in order).
+fn write_thread<'b>(
+    sql: &'b str,
+    mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    number: impl Fn(&mut diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()>,
+    with_notes: &'b bool,
+) -> QueryResult<()> {
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_sql(&rest[..at]);
+        if rest[at + 1..].starts_with('1') {
+            number(&mut out)?;
+        } else {
+            out.push_bind_param::<Bool, _>(with_notes)?;
+        }
+        rest = &rest[at + 2..];
+    }
+    out.push_sql(rest);
+    Ok(())
+}
+
 /// [`THREAD`] as a statement Diesel prepares once per connection: `sql_query` never caches
 /// its statement, so PostgreSQL parsed and planned it on every page (0.2 ms).
 struct ThreadQuery {
@@ -606,28 +634,130 @@ impl diesel::query_builder::Query for ThreadQuery {
 impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ThreadQuery {
     fn walk_ast<'b>(
         &'b self,
+        out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        write_thread(
+            THREAD,
+            out,
+            |out| out.push_bind_param::<BigInt, _>(&self.number),
+            &self.with_notes,
+        )
+    }
+}
+
+/// A ticket statement's column holding its thread ([`THREAD`]'s rows as records, in its
+/// order), so that a ticket page reads its ticket and thread in one round trip. `None`: the
+/// column is `NULL` (another text).
+#[derive(Debug, Clone, Copy)]
+struct ThreadColumn {
+    with_notes: Option<bool>,
+}
+
+type ThreadPartSql = (
+    SmallInt,
+    BigInt,
+    Nullable<Text>,
+    Nullable<Bool>,
+    Nullable<Text>,
+    Nullable<Timestamptz>,
+    Nullable<BigInt>,
+    Nullable<BigInt>,
+    Nullable<Text>,
+    Nullable<Text>,
+    Nullable<Integer>,
+    Nullable<Jsonb>,
+);
+
+type ThreadPartFields = (
+    i16,
+    i64,
+    Option<String>,
+    Option<bool>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
+    Option<serde_json::Value>,
+);
+
+super::literal::column_expression!(
+    ThreadColumn,
+    Nullable<diesel::sql_types::Array<diesel::pg::sql_types::Record<ThreadPartSql>>>
+);
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ThreadColumn {
+    fn walk_ast<'b>(
+        &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
     ) -> QueryResult<()> {
-        // Diesel writes each bind's placeholder itself, numbered in order: every `$1` and `$2`
-        // of THREAD becomes a bind of its own.
-        let mut rest = THREAD;
-        while let Some(at) = rest.find('$') {
-            out.push_sql(&rest[..at]);
-            if rest[at + 1..].starts_with('1') {
-                out.push_bind_param::<BigInt, _>(&self.number)?;
-            } else {
-                out.push_bind_param::<Bool, _>(&self.with_notes)?;
-            }
-            rest = &rest[at + 2..];
-        }
-        out.push_sql(rest);
+        let Some(with_notes) = &self.with_notes else {
+            out.push_sql("NULL");
+            return Ok(());
+        };
+        out.push_sql(
+            "(SELECT array_agg(ROW(t.part, t.id, t.kind, t.from_support, t.body, t.created_at, \
+             t.person_id, t.message_id, t.filename, t.content_type, t.size_bytes, t.detail) \
+             ORDER BY t.part, t.id) FROM (",
+        );
+        write_thread(
+            thread_parts(),
+            out.reborrow(),
+            |out| {
+                out.push_sql("\"tickets\".\"number\"");
+                Ok(())
+            },
+            with_notes,
+        )?;
+        out.push_sql(") t)");
         Ok(())
+    }
+}
+
+impl From<ThreadPartFields> for ThreadPart {
+    fn from(
+        (
+            part,
+            id,
+            kind,
+            from_support,
+            body,
+            created_at,
+            person_id,
+            message_id,
+            filename,
+            content_type,
+            size_bytes,
+            detail,
+        ): ThreadPartFields,
+    ) -> Self {
+        ThreadPart {
+            part,
+            id,
+            kind,
+            from_support,
+            body,
+            created_at,
+            person_id,
+            message_id,
+            filename,
+            content_type,
+            size_bytes,
+            detail,
+        }
     }
 }
 
 /// The thread of ticket `number`; `with_notes` only for staff.
 pub fn thread_of(conn: &mut PgConnection, number: i64, with_notes: bool) -> QueryResult<Thread> {
     let parts: Vec<ThreadPart> = ThreadQuery { number, with_notes }.load(conn)?;
+    thread_from(parts)
+}
+
+/// A thread from [`THREAD`]'s rows, in its order.
+fn thread_from(parts: impl IntoIterator<Item = ThreadPart>) -> QueryResult<Thread> {
     let mut thread = Thread::default();
     let missing = |column: &str| {
         diesel::result::Error::DeserializationError(
@@ -705,11 +835,16 @@ pub struct TicketPeople {
 /// A ticket with its organization's name, its requester and its assignee, in one statement,
 /// which also carries the session's user ([`CarriedUser`]) and, with `others` (the console's
 /// side card), up to ten other open tickets of its organization, newest first.
+///
+/// With `thread` (`Some(with_notes)`), the ticket's thread comes along ([`ThreadColumn`]): the
+/// page then reads everything it shows in one statement. It is read before the viewer's
+/// access is checked, and used only after ([`TicketWithPeople::thread`]).
 pub fn ticket_with_people(
     conn: &mut PgConnection,
     number: i64,
     carry: CarriedUser,
     others: bool,
+    thread: Option<bool>,
 ) -> QueryResult<(CarriedFound, Option<TicketWithPeople>)> {
     let assignees = diesel::alias!(users as assignees);
     let mut found = tickets::table
@@ -730,6 +865,7 @@ pub fn ticket_with_people(
             assignees.field(users::name).nullable(),
             carry,
             OtherOpen { others },
+            ThreadColumn { with_notes: thread },
         ))
         .load::<(
             TicketRow,
@@ -739,17 +875,26 @@ pub fn ticket_with_people(
             Option<String>,
             Carried,
             Option<Vec<OtherOpenFields>>,
+            Option<Vec<ThreadPartFields>>,
         )>(conn)?;
     let user = carry.found(found.first_mut().map(|row| &mut row.5))?;
     let ticket = match found.into_iter().next() {
         None => None,
-        Some((ticket, organization, requester, requester_email, assignee, _, others)) => {
+        Some((ticket, organization, requester, requester_email, assignee, _, others, parts)) => {
             let others = others
                 .unwrap_or_default()
                 .into_iter()
                 .map(<TicketLine as Queryable<OtherOpenSql, diesel::pg::Pg>>::build)
                 .collect::<Result<_, _>>()
                 .map_err(diesel::result::Error::DeserializationError)?;
+            let thread = match thread {
+                // `array_agg` of no rows is NULL: no parts.
+                Some(with_notes) => Some((
+                    with_notes,
+                    thread_from(parts.unwrap_or_default().into_iter().map(ThreadPart::from))?,
+                )),
+                None => None,
+            };
             Some(TicketWithPeople {
                 ticket,
                 people: TicketPeople {
@@ -759,6 +904,7 @@ pub fn ticket_with_people(
                     assignee,
                 },
                 others,
+                thread,
             })
         }
     };
@@ -772,6 +918,9 @@ pub struct TicketWithPeople {
     pub people: TicketPeople,
     /// Other open tickets of its organization (the console's side card; empty when not asked).
     pub others: Vec<TicketLine>,
+    /// The thread when asked, and whether it holds the internal notes: read before anyone's
+    /// access to the ticket was checked, so only for a page that has checked it.
+    pub thread: Option<(bool, Thread)>,
 }
 
 type OtherOpenFields = <TicketLine as Queryable<OtherOpenSql, diesel::pg::Pg>>::Row;

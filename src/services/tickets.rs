@@ -598,7 +598,8 @@ pub fn page(
     number: i64,
     kept: &PageKept,
 ) -> Result<TicketPage, ServiceError> {
-    let (_, found) = q::ticket_with_people(conn, number, CarriedUser::NOBODY, false)?;
+    let thread = Some(viewer.is_staff());
+    let (_, found) = q::ticket_with_people(conn, number, CarriedUser::NOBODY, false, thread)?;
     page_of(conn, viewer, found, kept)
 }
 
@@ -614,11 +615,16 @@ pub fn page_of(
         ticket,
         people,
         others,
+        thread,
     } = found
         .filter(|t| viewer.sees(&t.ticket))
         .ok_or(ServiceError::NotFound)?;
     let staff = viewer.is_staff();
-    let thread = q::thread_of(conn, ticket.number, staff)?;
+    // The thread read with the ticket, if it was read for this viewer's side.
+    let thread = match thread {
+        Some((with_notes, thread)) if with_notes == staff => thread,
+        _ => q::thread_of(conn, ticket.number, staff)?,
+    };
     Ok(TicketPage {
         people,
         others,

@@ -1856,6 +1856,108 @@ fn assert_one_plan(conn: &mut diesel::PgConnection, what: &str, needle: &str) {
     );
 }
 
+/// A ticket page reads its thread with the ticket, in the ticket's statement: the same
+/// messages, files and events in the same order as the thread's own statement, with the notes
+/// (and their files and events) on staff's side only. The page uses it only once the
+/// viewer's access is checked.
+#[actix_web::test]
+async fn the_ticket_statement_reads_the_same_thread_as_its_own_statement() {
+    use supportdesk::db::tickets;
+
+    let app = TestApp::spawn().await;
+    let ana = customer(&app, "acme", "ana@acme.example", "professional").await;
+    let (amir, _) = agent(&app, "amir@support.example").await;
+    let n = quick(&ana, "Thread in one").await;
+    assert_eq!(
+        say(
+            &amir,
+            n,
+            &[("body", "Public, with a file")],
+            &[("a.txt", txt())]
+        )
+        .await
+        .status,
+        303
+    );
+    assert_eq!(
+        say(
+            &amir,
+            n,
+            &[("body", "Internal, with a file"), ("internal", "1")],
+            &[("b.txt", txt())]
+        )
+        .await
+        .status,
+        303
+    );
+    assert_eq!(reply(&amir, n, "Second reply").await.status, 303);
+    // In words: ids in order, and what the page shows of them.
+    let shape = |t: &tickets::Thread| {
+        format!(
+            "{:?}",
+            (
+                t.messages
+                    .iter()
+                    .map(|m| (
+                        m.id,
+                        &m.kind,
+                        m.from_support,
+                        &m.body,
+                        m.author_id,
+                        m.created_at
+                    ))
+                    .collect::<Vec<_>>(),
+                t.attachments
+                    .iter()
+                    .map(|a| (
+                        a.id,
+                        a.message_id,
+                        &a.filename,
+                        &a.content_type,
+                        a.size_bytes
+                    ))
+                    .collect::<Vec<_>>(),
+                t.events
+                    .iter()
+                    .map(|e| (e.id, &e.kind, &e.detail, e.actor_id, e.created_at))
+                    .collect::<Vec<_>>(),
+            )
+        )
+    };
+    let mut conn = app.conn();
+    let nobody = supportdesk::db::accounts::CarriedUser::NOBODY;
+    for staff in [true, false] {
+        let own = tickets::thread_of(&mut conn, n, staff).unwrap();
+        let (_, found) =
+            tickets::ticket_with_people(&mut conn, n, nobody, staff, Some(staff)).unwrap();
+        let (with_notes, carried) = found.unwrap().thread.expect("asked for the thread");
+        assert_eq!(with_notes, staff);
+        assert_eq!(shape(&carried), shape(&own), "staff: {staff}");
+        let (messages, files) = if staff { (4, 2) } else { (3, 1) };
+        assert_eq!(
+            (carried.messages.len(), carried.attachments.len()),
+            (messages, files),
+            "staff: {staff}"
+        );
+        assert_eq!(
+            carried.messages.iter().any(|m| m.kind == "note"),
+            staff,
+            "notes on staff's side only"
+        );
+    }
+    let (_, found) = tickets::ticket_with_people(&mut conn, n, nobody, false, None).unwrap();
+    assert!(found.unwrap().thread.is_none(), "not asked, not read");
+    // The page's statement keeps one plan, as the others do.
+    for _ in 0..10 {
+        tickets::ticket_with_people(&mut conn, n, nobody, true, Some(true)).unwrap();
+    }
+    assert_one_plan(
+        &mut conn,
+        "the ticket with its thread",
+        "ORDER BY t.part, t.id",
+    );
+}
+
 /// A ticket page's thread, the console's "other open tickets" and the customer's list are
 /// each prepared once and keep one plan per connection. The thread was `sql_query`, which
 /// Diesel never prepares (PostgreSQL parsed and planned it on every page); the two lists bound
@@ -1880,14 +1982,14 @@ async fn a_ticket_page_and_the_lists_keep_one_plan_per_connection() {
     for _ in 0..10 {
         let thread = tickets::thread_of(&mut conn, n, true).unwrap();
         assert_eq!(thread.messages.len(), 1);
-        let (_, found) = tickets::ticket_with_people(&mut conn, n, nobody, true).unwrap();
+        let (_, found) = tickets::ticket_with_people(&mut conn, n, nobody, true, None).unwrap();
         assert_eq!(found.unwrap().others.len(), 10);
         assert_eq!(
             tickets::list(&mut conn, &filter, nobody).unwrap().1.len(),
             26
         );
     }
-    let (_, found) = tickets::ticket_with_people(&mut conn, n, nobody, true).unwrap();
+    let (_, found) = tickets::ticket_with_people(&mut conn, n, nobody, true, None).unwrap();
     let others = found.unwrap().others;
     assert!(
         others.windows(2).all(|w| w[0].number > w[1].number),
@@ -1957,7 +2059,7 @@ async fn a_ticket_page_statement_carries_the_user() {
         memberships,
     };
     let (user, ticket) =
-        tickets::ticket_with_people(&mut conn, n, carry(Some(ana_id), true), false).unwrap();
+        tickets::ticket_with_people(&mut conn, n, carry(Some(ana_id), true), false, None).unwrap();
     let ticket = ticket.expect("the ticket");
     assert_eq!(ticket.ticket.number, n);
     assert!(ticket.others.is_empty(), "not asked for");
@@ -1983,7 +2085,7 @@ async fn a_ticket_page_statement_carries_the_user() {
     );
 
     let (staff, _) =
-        tickets::ticket_with_people(&mut conn, n, carry(Some(amir_id), false), true).unwrap();
+        tickets::ticket_with_people(&mut conn, n, carry(Some(amir_id), false), true, None).unwrap();
     let (staff, orgs) = staff.unwrap().unwrap();
     assert_eq!(staff.staff_role.as_deref(), Some("agent"));
     assert!(orgs.is_empty());
@@ -1991,18 +2093,23 @@ async fn a_ticket_page_statement_carries_the_user() {
     // An id nobody has, and nobody asked for: a row came back, carrying nobody.
     for user_id in [Some(ana_id + 1_000_000), None] {
         let (user, ticket) =
-            tickets::ticket_with_people(&mut conn, n, carry(user_id, true), false).unwrap();
+            tickets::ticket_with_people(&mut conn, n, carry(user_id, true), false, None).unwrap();
         assert!(ticket.is_some());
         assert!(matches!(user, Some(None)), "{user:?}");
     }
     // No ticket, no row: nothing carried, so the page reads the user on their own.
-    let (user, ticket) =
-        tickets::ticket_with_people(&mut conn, n + 1_000_000, carry(Some(ana_id), true), false)
-            .unwrap();
+    let (user, ticket) = tickets::ticket_with_people(
+        &mut conn,
+        n + 1_000_000,
+        carry(Some(ana_id), true),
+        false,
+        None,
+    )
+    .unwrap();
     assert!(ticket.is_none() && user.is_none());
 
     for _ in 0..10 {
-        tickets::ticket_with_people(&mut conn, n, carry(Some(ana_id), true), false).unwrap();
+        tickets::ticket_with_people(&mut conn, n, carry(Some(ana_id), true), false, None).unwrap();
     }
     assert_one_plan(
         &mut conn,

@@ -62,7 +62,8 @@ async fn page(
     let (s, (p, agents)) = who
         .with_db_carrying(
             state,
-            move |conn, carry| Ok(ticket_with_people(conn, number, carry, true)?),
+            // Staff's side of the thread, notes and all (a page for anyone else is refused).
+            move |conn, carry| Ok(ticket_with_people(conn, number, carry, true, Some(true))?),
             move |conn, s, found| {
                 let viewer = Viewer::Staff {
                     user_id: s.me.user.id,

@@ -463,8 +463,13 @@ async fn ticket_page(
         .with_db_carrying(
             state,
             move |conn, carry| {
+                // The customer's side of the thread: no notes.
                 Ok(crate::db::tickets::ticket_with_people(
-                    conn, number, carry, false,
+                    conn,
+                    number,
+                    carry,
+                    false,
+                    Some(false),
                 )?)
             },
             move |conn, c, found| Ok(svc::page_of(conn, viewer(c), found, &kept)?),
