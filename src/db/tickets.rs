@@ -535,7 +535,7 @@ impl Thread {
 
 /// One row of [`THREAD`]: a message, a file or an event, told apart by `part`; the columns
 /// another part has are NULL.
-#[derive(QueryableByName)]
+#[derive(QueryableByName, Queryable)]
 struct ThreadPart {
     #[diesel(sql_type = SmallInt)]
     part: i16,
@@ -668,20 +668,7 @@ type ThreadPartSql = (
     Nullable<Jsonb>,
 );
 
-type ThreadPartFields = (
-    i16,
-    i64,
-    Option<String>,
-    Option<bool>,
-    Option<String>,
-    Option<DateTime<Utc>>,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<i32>,
-    Option<serde_json::Value>,
-);
+type ThreadPartFields = <ThreadPart as Queryable<ThreadPartSql, diesel::pg::Pg>>::Row;
 
 super::literal::column_expression!(
     ThreadColumn,
@@ -713,40 +700,6 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ThreadColumn {
         )?;
         out.push_sql(") t)");
         Ok(())
-    }
-}
-
-impl From<ThreadPartFields> for ThreadPart {
-    fn from(
-        (
-            part,
-            id,
-            kind,
-            from_support,
-            body,
-            created_at,
-            person_id,
-            message_id,
-            filename,
-            content_type,
-            size_bytes,
-            detail,
-        ): ThreadPartFields,
-    ) -> Self {
-        ThreadPart {
-            part,
-            id,
-            kind,
-            from_support,
-            body,
-            created_at,
-            person_id,
-            message_id,
-            filename,
-            content_type,
-            size_bytes,
-            detail,
-        }
     }
 }
 
@@ -891,7 +844,14 @@ pub fn ticket_with_people(
                 // `array_agg` of no rows is NULL: no parts.
                 Some(with_notes) => Some((
                     with_notes,
-                    thread_from(parts.unwrap_or_default().into_iter().map(ThreadPart::from))?,
+                    thread_from(
+                        parts
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(<ThreadPart as Queryable<ThreadPartSql, diesel::pg::Pg>>::build)
+                            .collect::<Result<Vec<_>, _>>()
+                            .map_err(diesel::result::Error::DeserializationError)?,
+                    )?,
                 )),
                 None => None,
             };
