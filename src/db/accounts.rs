@@ -259,13 +259,28 @@ pub struct OnOneRow(CarriedUser);
 
 impl CarriedUser {
     /// The user on one row of a list: `CASE WHEN row_number() OVER () = 1 THEN <user> END`,
-    /// `None` on every other row ([`CarriedUser::found_in`] finds it). PostgreSQL numbers the
-    /// rows as the scan yields them, before `ORDER BY` and `LIMIT`: reading a page in its
-    /// index's order, that is the page's first row, at the cost of a counter. When the rows
-    /// are sorted after the scan, the numbered row may fall outside the page, which then
-    /// carries nobody and the user is read on their own.
+    /// `None` on every other row ([`CarriedUser::found_in`] finds it). The window has no
+    /// order of its own: PostgreSQL numbers the rows in the order its input yields them,
+    /// before `ORDER BY`, `OFFSET` and `LIMIT`. For a first page read in its index's order
+    /// that is the page's first row, at the cost of a counter. When the rows are sorted after
+    /// the scan, the numbered row may fall outside the page, which then carries nobody and
+    /// the user is read on their own; a later page (an offset) always skips it, so it should
+    /// carry nobody ([`CarriedUser::for_page`]).
     pub fn on_one_row(self) -> OnOneRow {
         OnOneRow(self)
+    }
+
+    /// For a page `offset` rows into a list: nobody past the first page (the numbered row is
+    /// skipped there), in the same statement text.
+    pub fn for_page(self, offset: i64) -> CarriedUser {
+        if offset > 0 {
+            CarriedUser {
+                user_id: None,
+                ..self
+            }
+        } else {
+            self
+        }
     }
 
     /// The user a list's rows carried ([`CarriedUser::on_one_row`]): as [`CarriedUser::found`]

@@ -173,7 +173,7 @@ pub fn queue(
                 now: f.now,
                 count: f.count,
             },
-            carry.on_one_row(),
+            carry.for_page(f.offset).on_one_row(),
         ))
         .into_boxed();
     q = match f.view {

@@ -1001,7 +1001,10 @@ pub fn list(
     // offers: bound, they had PostgreSQL plan the statement on every page (as
     // src/db/literal.rs explains). Any other size a URL asks for stays bound, so URLs cannot
     // give a connection a prepared statement per size.
-    let q = q.select((TicketLine::as_select(), carry.on_one_row()));
+    let q = q.select((
+        TicketLine::as_select(),
+        carry.for_page(f.offset).on_one_row(),
+    ));
     let mut rows: Vec<(TicketLine, Carried)> = if PAGE_SIZES.iter().any(|size| size + 1 == f.limit)
     {
         Paged::new(q, f.limit, f.offset).load(conn)?
@@ -1032,4 +1035,28 @@ pub fn set_hidden_columns(
     diesel::update(users::table.find(user_id))
         .set(users::hidden_ticket_columns.eq(columns))
         .execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`write_thread`] knows two placeholders, and [`thread_parts`] one ending: the thread's
+    /// text must keep to both.
+    #[test]
+    fn the_thread_text_keeps_to_what_its_writers_know() {
+        let placeholders: Vec<&str> = THREAD
+            .match_indices('$')
+            .map(|(at, _)| &THREAD[at..at + 3])
+            .collect();
+        assert!(!placeholders.is_empty());
+        for p in &placeholders {
+            assert!(
+                matches!(p.as_bytes(), [b'$', b'1' | b'2', c] if !c.is_ascii_digit()),
+                "{p:?}"
+            );
+        }
+        assert_ne!(thread_parts(), THREAD);
+        assert!(!thread_parts().contains("ORDER BY part"));
+    }
 }

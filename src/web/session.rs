@@ -20,9 +20,9 @@ const CURRENT_ORG: &str = "org";
 /// read afresh on every request).
 const STAFF: &str = "staff";
 pub const CSRF: &str = "csrf";
-/// The organization and whether the customer managed it when their ticket list last
-/// confirmed them: which rows the list reads before the user is confirmed, never what they
-/// may see (the list is read again when the confirmed user says otherwise).
+/// The organization a customer chose (at login, or by switching or creating one) and whether
+/// they managed it then: which rows the ticket list reads before the user is confirmed, never
+/// what they may see (the list is read again when the confirmed user says otherwise).
 const LIST: &str = "list";
 
 /// Starts a fresh session for `user` (no fixation: the old cookie's data is gone, the CSRF token is new).
@@ -58,9 +58,9 @@ pub fn set_current_org(session: &Session, org_id: i64, manages: bool) -> Result<
     set_list_hint(session, org_id, manages)
 }
 
-/// Remembers which list the customer's next ticket list page may read before confirming them
+/// Remembers which list the customer's ticket list pages may read before confirming them
 /// ([`Asking::list_hint`]).
-pub fn set_list_hint(session: &Session, org_id: i64, manages: bool) -> Result<(), AppError> {
+fn set_list_hint(session: &Session, org_id: i64, manages: bool) -> Result<(), AppError> {
     session
         .insert(LIST, (org_id, manages))
         .map_err(AppError::internal)
@@ -368,8 +368,8 @@ impl<R> Asking<R> {
         self.keys.user_id
     }
 
-    /// What [`set_list_hint`] last remembered for this session (organization, manages), not
-    /// yet confirmed: as [`Asking::user_id`], only for reading before [`Who::with_db`].
+    /// The organization the session last chose and whether the customer managed it then
+    /// ([`set_current_org`]), not yet confirmed: as [`Asking::user_id`], only for reading before [`Who::with_db`].
     pub fn list_hint(&self) -> Option<(i64, bool)> {
         self.keys.list_hint
     }

@@ -288,12 +288,16 @@ impl TicketView {
             .events
             .iter()
             .map(|e| {
-                // Assignment details name agents by id, and the thread's names hold them
-                // (`Thread::people`). Never the actor's name: who assigned is not who was assigned.
+                // Assignment details name agents by id: the requester and the assignee as the
+                // ticket's statement read them, anyone else from the thread's names
+                // (`Thread::people`). Never the actor's name: who assigned is not who was
+                // assigned.
                 let lookup = |id: i64| {
-                    p.name_of(Some(id))
-                        .map(str::to_string)
-                        .or_else(|| names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()))
+                    names
+                        .iter()
+                        .find(|(i, _)| *i == id)
+                        .map(|(_, n)| n.clone())
+                        .or_else(|| p.name_of(Some(id)).map(str::to_string))
                         .unwrap_or_else(|| lang.t("someone"))
                 };
                 EventView {

@@ -863,9 +863,10 @@ async fn unknown_or_malformed_numbers_are_404() {
     assert_eq!(close(&ana, 999_999).await.status, 404);
 }
 
-/// The list reads the rows the session's last list had before it has confirmed the user
-/// (one statement for the page): a role changed since, even behind the app's back, shows
-/// the list the role has now, and someone removed from the organization sees none of it.
+/// The list reads the rows the session's hint names (the organization chosen at login and
+/// the role then) before it has confirmed the user: a role changed since, even behind the
+/// app's back, shows the list the role has now, and someone removed from the organization
+/// sees none of it.
 #[actix_web::test]
 async fn the_list_follows_a_role_changed_since_the_last_page() {
     let app = TestApp::spawn().await;
@@ -896,6 +897,62 @@ async fn the_list_follows_a_role_changed_since_the_last_page() {
     let page = mia.get("/tickets").await;
     assert_see_other(&page, "/organizations/new");
     assert!(!page.body.contains("Ticket by"));
+}
+
+/// The list's statement carries the customer, with their organizations, on its first page;
+/// a later page carries nobody (its numbered row is skipped), so the user is read on their own.
+#[actix_web::test]
+async fn the_first_page_of_the_list_carries_the_customer_and_later_pages_do_not() {
+    use supportdesk::db::accounts::CarriedUser;
+    use supportdesk::db::tickets::{ListFilter, list};
+
+    let app = TestApp::spawn().await;
+    let ana = owner(&app, "acme", "ana@acme.example").await;
+    for subject in ["One", "Two", "Three"] {
+        quick(&ana, subject).await;
+    }
+    let ana_id = sql_i64(
+        &app,
+        "SELECT id FROM users WHERE email = 'ana@acme.example'",
+    );
+    let org = sql_i64(&app, "SELECT id FROM organizations WHERE key = 'acme'");
+    let carry = CarriedUser {
+        user_id: Some(ana_id),
+        memberships: true,
+    };
+    let filter = ListFilter {
+        organization_id: org,
+        limit: 2,
+        ..Default::default()
+    };
+    let mut conn = app.conn();
+    let (carried, rows) = list(&mut conn, &filter, carry).unwrap();
+    assert_eq!(rows.len(), 2);
+    let Some(Some((user, memberships))) = carried else {
+        panic!("the first page carries the customer: {carried:?}");
+    };
+    assert_eq!(user.id, ana_id);
+    assert_eq!(
+        memberships
+            .iter()
+            .map(|m| (m.org.id, m.role.as_str()))
+            .collect::<Vec<_>>(),
+        [(org, "owner")]
+    );
+    let (carried, rows) = list(
+        &mut conn,
+        &ListFilter {
+            offset: 2,
+            ..filter.clone()
+        },
+        carry,
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(
+        carried.is_none(),
+        "a later page carries nobody: {carried:?}"
+    );
 }
 
 #[actix_web::test]

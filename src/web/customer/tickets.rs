@@ -1,6 +1,5 @@
 //! The customer's tickets: list, create, read, reply (also to reopen), close.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -18,7 +17,7 @@ use crate::web::auth::Empty;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{Ctx, FormState, ok, render};
 use crate::web::plan_view::{PriorityOption, priority_options};
-use crate::web::session::{Asking, Customer, Who, set_list_hint};
+use crate::web::session::{Asking, Customer, Who};
 use crate::web::ticket_view::{TicketSummary, TicketView, number_of, search_terms};
 use crate::web::turns::with_ticket;
 use crate::web::upload::UploadForm;
@@ -137,7 +136,6 @@ pub fn categories() -> Vec<Choice> {
 
 pub async fn list(
     state: web::Data<AppState>,
-    session: Session,
     asking: Asking<Customer>,
     ctx: Ctx,
     query: web::Query<ListQuery>,
@@ -174,13 +172,16 @@ pub async fn list(
     };
     let filtered = status.is_some() || priority.is_some() || category.is_some() || text.is_some();
     let plan_cache = state.plans.clone();
-    // The list the session read last time, read before the user is confirmed and carrying
-    // them: one statement for the page. Shown only if the confirmed user has that list.
+    // The list the session's hint names (set at login and when choosing an organization),
+    // read before the user is confirmed and carrying them: one statement for the page. Shown
+    // only if the confirmed user has that list; otherwise the list is read again. The hint is
+    // not corrected here: a GET that wrote the cookie could undo what another tab's POST
+    // wrote meanwhile (an organization switch, a password change's epoch).
     let guessed = asking
         .list_hint()
         .map(|(org, manages)| svc::ListScope::managing(asking.user_id(), org, manages));
     let again = filter.clone();
-    let (c, (mut rows, book, scope)) = Who::Asking(asking)
+    let (c, (mut rows, book)) = Who::Asking(asking)
         .with_db_carrying(
             &state,
             move |conn, carry| match guessed {
@@ -194,20 +195,20 @@ pub async fn list(
                 let scope = svc::ListScope::of(c.me.user.id, c.org.org.id, c.role);
                 let rows = match read {
                     Some((guessed, rows)) if guessed == scope => rows,
-                    _ => svc::list_for_customer(conn, scope, again, CarriedUser::NOBODY)?.1,
+                    // The text a customer's list carries them in (with memberships), for nobody.
+                    _ => {
+                        let nobody = CarriedUser {
+                            user_id: None,
+                            memberships: true,
+                        };
+                        svc::list_for_customer(conn, scope, again, nobody)?.1
+                    }
                 };
                 let book = plan_cache.book(conn, rows.iter().map(|t| t.plan_id))?;
-                Ok((rows, book, scope))
+                Ok((rows, book))
             },
         )
         .await?;
-    if guessed != Some(scope) {
-        set_list_hint(
-            &session,
-            scope.organization_id,
-            scope.requester_id.is_none(),
-        )?;
-    }
     let has_next = rows.len() as i64 > page_size;
     rows.truncate(page_size as usize);
     let now = Utc::now();
