@@ -20,10 +20,11 @@ const CURRENT_ORG: &str = "org";
 /// read afresh on every request).
 const STAFF: &str = "staff";
 pub const CSRF: &str = "csrf";
-/// The organization a customer chose (at login, or by switching or creating one) and whether
-/// they managed it then: which rows the ticket list reads before the user is confirmed, never
-/// what they may see (the list is read again when the confirmed user says otherwise).
-const LIST: &str = "list";
+/// Whether the customer managed [`CURRENT_ORG`] when they chose it (at login, or by switching
+/// or creating one); always written with it: which rows the ticket list reads before the user
+/// is confirmed, never what they may see (the list is read again when the confirmed user says
+/// otherwise).
+const MANAGES: &str = "manages";
 
 /// Starts a fresh session for `user` (no fixation: the old cookie's data is gone, the CSRF token is new).
 /// `org`: the customer's organization to work in, and whether they manage it.
@@ -49,21 +50,13 @@ pub fn log_in(session: &Session, user: &UserRow, org: Option<(i64, bool)>) -> Re
     Ok(())
 }
 
-/// The organization a customer works in from now on, and whether they manage it (which
-/// becomes the list hint, [`set_list_hint`]).
+/// The organization a customer works in from now on, and whether they manage it (the list's
+/// hint, [`Asking::list_hint`]).
 pub fn set_current_org(session: &Session, org_id: i64, manages: bool) -> Result<(), AppError> {
     session
         .insert(CURRENT_ORG, org_id)
         .map_err(AppError::internal)?;
-    set_list_hint(session, org_id, manages)
-}
-
-/// Remembers which list the customer's ticket list pages may read before confirming them
-/// ([`Asking::list_hint`]).
-fn set_list_hint(session: &Session, org_id: i64, manages: bool) -> Result<(), AppError> {
-    session
-        .insert(LIST, (org_id, manages))
-        .map_err(AppError::internal)
+    session.insert(MANAGES, manages).map_err(AppError::internal)
 }
 
 /// After a password change the epoch moves on; this session stays valid.
@@ -138,7 +131,7 @@ struct Keys {
     epoch: Option<i32>,
     chosen_org: Option<i64>,
     staff_hint: bool,
-    list_hint: Option<(i64, bool)>,
+    manages_hint: Option<bool>,
 }
 
 /// A user as the database has them: their row and, for a customer, their organizations.
@@ -158,7 +151,7 @@ impl Keys {
             epoch: session.get::<i32>(EPOCH).ok().flatten(),
             chosen_org: session.get::<i64>(CURRENT_ORG).ok().flatten(),
             staff_hint: session.get::<bool>(STAFF).ok().flatten() == Some(true),
-            list_hint: session.get::<(i64, bool)>(LIST).ok().flatten(),
+            manages_hint: session.get::<bool>(MANAGES).ok().flatten(),
         })
     }
 
@@ -369,9 +362,10 @@ impl<R> Asking<R> {
     }
 
     /// The organization the session last chose and whether the customer managed it then
-    /// ([`set_current_org`]), not yet confirmed: as [`Asking::user_id`], only for reading before [`Who::with_db`].
+    /// ([`set_current_org`]), not yet confirmed: as [`Asking::user_id`], only for reading
+    /// before [`Who::with_db`]. `None` for a session from before the hint was kept.
     pub fn list_hint(&self) -> Option<(i64, bool)> {
-        self.keys.list_hint
+        self.keys.chosen_org.zip(self.keys.manages_hint)
     }
 }
 

@@ -868,7 +868,7 @@ async fn unknown_or_malformed_numbers_are_404() {
 /// app's back, shows the list the role has now, and someone removed from the organization
 /// sees none of it.
 #[actix_web::test]
-async fn the_list_follows_a_role_changed_since_the_last_page() {
+async fn the_list_follows_a_role_changed_since_login() {
     let app = TestApp::spawn().await;
     let ana = owner(&app, "acme", "ana@acme.example").await;
     let mia = member(&app, &ana, "mia@acme.example").await;
