@@ -1947,6 +1947,42 @@ async fn the_ticket_statement_reads_the_same_thread_as_its_own_statement() {
     }
     let (_, found) = tickets::ticket_with_people(&mut conn, n, nobody, false, None).unwrap();
     assert!(found.unwrap().thread.is_none(), "not asked, not read");
+
+    // The page takes the thread read with the ticket for the side it was read for, and reads
+    // it again for the other side: a thread with the notes never reaches a customer. (The
+    // staff's thread is emptied here to tell which one the page used.)
+    use supportdesk::domain::account::MemberRole;
+    use supportdesk::services::tickets::{PageKept, Viewer, page_of};
+    let kept = PageKept {
+        plans: supportdesk::services::plans::PlanCache::default(),
+        names: supportdesk::services::names::Names::default(),
+    };
+    let read_for_staff = || {
+        let (_, found) =
+            tickets::ticket_with_people(&mut app.conn(), n, nobody, false, Some(true)).unwrap();
+        let mut found = found.unwrap();
+        found.thread.as_mut().unwrap().1.messages.clear();
+        found
+    };
+    let staff = Viewer::Staff { user_id: 1 };
+    let page = page_of(&mut conn, staff, Some(read_for_staff()), &kept).unwrap();
+    assert!(
+        page.thread.messages.is_empty(),
+        "the thread read with the ticket"
+    );
+    let found = read_for_staff();
+    let ana = Viewer::Customer {
+        user_id: found.ticket.requester_id,
+        org_id: found.ticket.organization_id,
+        role: MemberRole::Owner,
+    };
+    let page = page_of(&mut conn, ana, Some(found), &kept).unwrap();
+    assert_eq!(
+        page.thread.messages.len(),
+        3,
+        "read again, without the note"
+    );
+    assert!(page.thread.messages.iter().all(|m| m.kind != "note"));
     // The page's statement keeps one plan, as the others do.
     for _ in 0..10 {
         tickets::ticket_with_people(&mut conn, n, nobody, true, Some(true)).unwrap();
